@@ -1,0 +1,40 @@
+# One static library per folder of lib/. A layer exposes its folder to the layers that link
+# it through a per-layer include root in the build tree holding a single link named after
+# the layer, so `#include "util/reader.h"` works only where macext_util is linked and an
+# include of a layer to the right fails to compile: the folder graph is the dependency graph.
+function(macext_layer name)
+	file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/lib/${name}/*.c)
+	set(inc ${CMAKE_BINARY_DIR}/layer-include/${name})
+	file(MAKE_DIRECTORY ${inc})
+	if(NOT EXISTS ${inc}/${name})
+		file(CREATE_LINK ${CMAKE_SOURCE_DIR}/lib/${name} ${inc}/${name} SYMBOLIC)
+	endif()
+	if(NOT srcs)
+		# A layer with no code yet is an interface target so later layers can still name it.
+		add_library(macext_${name} INTERFACE)
+		target_include_directories(macext_${name} INTERFACE ${inc} ${CMAKE_SOURCE_DIR}/include)
+		foreach(dep ${ARGN})
+			target_link_libraries(macext_${name} INTERFACE macext_${dep})
+		endforeach()
+		return()
+	endif()
+	add_library(macext_${name} STATIC ${srcs})
+	target_include_directories(macext_${name} PUBLIC ${inc} ${CMAKE_SOURCE_DIR}/include)
+	target_compile_options(macext_${name} PRIVATE ${MACEXT_WARNINGS} -fvisibility=hidden)
+	if(name IN_LIST MACEXT_STRICT_LAYERS)
+		target_compile_options(macext_${name} PRIVATE -Wconversion)
+	endif()
+	foreach(dep ${ARGN})
+		target_link_libraries(macext_${name} PUBLIC macext_${dep})
+	endforeach()
+endfunction()
+
+# Third-party libraries a layer uses, whether or not the layer has code yet.
+function(macext_layer_libs name)
+	get_target_property(type macext_${name} TYPE)
+	if(type STREQUAL "INTERFACE_LIBRARY")
+		target_link_libraries(macext_${name} INTERFACE ${ARGN})
+	else()
+		target_link_libraries(macext_${name} PUBLIC ${ARGN})
+	endif()
+endfunction()
