@@ -5,10 +5,22 @@ set -eu
 
 pkgs="cmake make pkg-config gcc clang-14 lld-14 llvm-14 libclang-rt-14-dev
 libplist-dev libplist-utils libssl-dev openssl libsqlite3-dev libcmocka-dev libjansson-dev
-libarchive-dev nodejs npm ca-certificates python3 file"
+libarchive-dev nodejs npm ca-certificates python3 file time"
+
+# A package whose command is already on PATH from another source counts as present: a
+# machine with Node.js from elsewhere (its own npm bundled) must not get Debian's npm, which
+# conflicts with it.
+provided_by_path() {
+	case "$1" in
+	nodejs) command -v node >/dev/null 2>&1 ;;
+	npm) command -v npm >/dev/null 2>&1 ;;
+	*) return 1 ;;
+	esac
+}
 
 missing=""
 for p in $pkgs; do
+	provided_by_path "$p" && continue
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$st" in
 	*"install ok installed"*) ;;

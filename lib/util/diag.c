@@ -7,8 +7,9 @@
 
 #include "util/reader.h"
 
-static int record(struct macext_diag *diag, bool has_offset, uint64_t offset, int code,
-		  const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static int
+record(struct macext_diag *diag, bool has_offset, uint64_t offset, int code, const char *fmt,
+       va_list ap)
 {
 	if (!diag)
 		return code;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "macext/error.h"
 #include "util/alloc.h"
 #include "util/diag.h"
 
@@ -29,12 +30,12 @@ int mx_map_file(struct mx_map *ret, const char *path, uint64_t max, struct macex
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		return mx_diag_fail_nopos(diag, r, "%s", strerror(-r));
+		return mx_diag_fail_nopos(diag, r, "%s", macext_strerror(r));
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 		close(fd);
-		return mx_diag_fail_nopos(diag, r, "%s", strerror(-r));
+		return mx_diag_fail_nopos(diag, r, "%s", macext_strerror(r));
 	}
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
@@ -55,7 +56,7 @@ int mx_map_file(struct mx_map *ret, const char *path, uint64_t max, struct macex
 			r = -errno;
 			close(fd);
 			return mx_diag_fail_nopos(diag, r == -ENOMEM ? -ENOMEM : -EIO, "cannot map: %s",
-						  strerror(-r));
+						  macext_strerror(r));
 		}
 	}
 	close(fd);
