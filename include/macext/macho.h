@@ -89,6 +89,9 @@ struct macext_slice {
 	int32_t cputype;
 	int32_t cpusubtype; /* including the capability byte */
 	const char *arch;   /* "x86_64", "arm64e", ... or "unknown"; static storage */
+	const char *llvm_arch; /* what llvm-nm-14 / llvm-objdump-14 print after "architecture"
+				  for this slice: as arch, but "" where LLVM knows no name (ppc
+				  subtype 10, ppc7400; arm64 subtype 1); static storage */
 	bool is64;
 	bool big_endian;
 	uint32_t filetype, ncmds, sizeofcmds, flags;
@@ -155,6 +158,10 @@ MACEXT_API bool macext_macho_sniff(const void *buf, size_t len);
 
 /** The architecture name for a cputype/cpusubtype pair ("unknown" if none fits). */
 MACEXT_API const char *macext_arch_name(int32_t cputype, int32_t cpusubtype);
+
+/** The architecture name LLVM 14's tools print for the pair: like macext_arch_name(), but
+ * "" for subtypes LLVM does not name (e.g. ppc7400). For differential tests. */
+MACEXT_API const char *macext_arch_llvm_name(int32_t cputype, int32_t cpusubtype);
 
 /** The stable kebab-case name of a filetype: "object", "execute", "dylib", "bundle",
  * "kext-bundle", "fileset", ... or "unknown". */
