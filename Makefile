@@ -31,13 +31,15 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
-# libFuzzer targets, each run for FUZZ_SECONDS (default 30) on its committed corpus.
+# libFuzzer targets, each run for FUZZ_SECONDS (default 30) on its committed corpus and the
+# seeds cut from the generated fixtures.
 FUZZ_SECONDS ?= 30
 fuzz: deps
 	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
 		-DMACEXT_FUZZ=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD_FUZZ) -j $(JOBS)
-	sh scripts/run_fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+	sh tests/fixtures/generate.sh $(BUILD_FUZZ)/fixtures
+	sh scripts/run_fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(BUILD_FUZZ)/fixtures/seeds
 
 bench: build
 	sh bench/inspect-vs-llvm-nm.sh $(BUILD)/macext

@@ -1,10 +1,13 @@
 #!/bin/sh
 # Runs every libFuzzer target of a fuzz build for a fixed time on a scratch copy of its
-# committed corpus and dictionary. A finding fails the run and leaves the crasher in
+# committed corpus and dictionary, plus the generated seeds of SEEDS_DIR/<target>/ when given
+# (run_fuzz.sh BUILD [SECONDS [SEEDS_DIR]]; tests/fixtures/generate.sh writes them to
+# <fixtures>/seeds). A finding fails the run and leaves the crasher in
 # $build/fuzz/artifacts/<target>/ to be minimised and committed under fuzz/crashes/.
 set -eu
 build=$1
 seconds=${2:-30}
+seeds=${3:-}
 src=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 for exe in "$build"/fuzz/fuzz_*-libfuzzer; do
@@ -15,6 +18,9 @@ for exe in "$build"/fuzz/fuzz_*-libfuzzer; do
 	rm -rf "$work"
 	mkdir -p "$work" "$art"
 	[ -d "$src/fuzz/corpus/$name" ] && cp -r "$src/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
+	if [ -n "$seeds" ] && [ -d "$seeds/$name" ]; then
+		cp -r "$seeds/$name/." "$work/"
+	fi
 	dict=""
 	[ -f "$src/fuzz/$name.dict" ] && dict="-dict=$src/fuzz/$name.dict"
 	echo "fuzz: $name for ${seconds}s"
