@@ -43,10 +43,14 @@ FAMILIES = {
     "USBSerial": ("usb-serial", {"10.15.7": W, "11": E, "14": E}, "SerialDriverKit"),
     "USBVendorIPC": ("usb-vendor-ipc", {"10.15.7": W, "11": E, "14": E}, "USBDriverKit"),
     "PCINetworking": ("pci-networking", {"10.15.7": W, "11": E, "14": E}, "PCIDriverKit"),
-    # the 12.3 migrations (kexts.md §7.4): nothing before 12.3, refused from 12.3 on
-    "Audio": ("audio", {"10.15.7": None, "11": None, "14": E}, "AudioDriverKit"),
-    "Bluetooth": ("bluetooth", {"10.15.7": None, "11": None, "14": E}, "CoreBluetooth"),
-    "SCSI": ("scsi-controller", {"10.15.7": None, "11": None, "14": E}, "SCSIControllerDriverKit"),
+    # the 12.3 migrations (kexts.md §7.4): nothing before 12.3, then a warning only, under
+    # its own rule, since no Apple source says the load is refused (kexts.md §9 P13)
+    "Audio": ("audio", {"10.15.7": None, "11": None, "14": W}, "AudioDriverKit",
+              "kext.replacement-obligatory"),
+    "Bluetooth": ("bluetooth", {"10.15.7": None, "11": None, "14": W}, "CoreBluetooth",
+                  "kext.replacement-obligatory"),
+    "SCSI": ("scsi-controller", {"10.15.7": None, "11": None, "14": W},
+             "SCSIControllerDriverKit", "kext.replacement-obligatory"),
 }
 CLEAN = ("Control", "Codeless", "WithPlugin", "Flat")
 
@@ -100,18 +104,21 @@ def result(ok, what, detail=""):
         print("FAIL %s\n     %s" % (what, detail))
 
 
-for name, (cat, sevs, text) in sorted(FAMILIES.items()):
+for name, spec in sorted(FAMILIES.items()):
+    cat, sevs, text = spec[:3]
+    rule = spec[3] if len(spec) > 3 else "deprecated-kpi." + cat
     path = os.path.join(kexts, name + ".kext")
     for v in VERSIONS:
         sev = sevs[v]
-        what = "%s at %s: deprecated-kpi.%s %s" % (name, v, cat, sev or "absent")
+        what = "%s at %s: %s %s" % (name, v, rule, sev or "absent")
         fs, err = audit(path, v)
         if err:
             result(False, what, err)
             continue
-        dep = [f for f in fs if f["rule"].startswith("deprecated-kpi.")]
-        mine = [f for f in dep if f["rule"] == "deprecated-kpi." + cat]
-        others = sorted({f["rule"] for f in dep if f["rule"] != "deprecated-kpi." + cat})
+        dep = [f for f in fs if f["rule"].startswith("deprecated-kpi.")
+               or f["rule"] == "kext.replacement-obligatory"]
+        mine = [f for f in dep if f["rule"] == rule]
+        others = sorted({f["rule"] for f in dep if f["rule"] != rule})
         if others:
             result(False, what, "other categories matched too: %s; all: %s" % (others, show(fs)))
         elif sev is None:

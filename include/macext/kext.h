@@ -110,8 +110,9 @@ struct macext_audit_opts {
  * and architecture of OPTS: Info.plist validation (every diagnostic class of kexts.md
  * §6.4), the executable (missing, not Mach-O, no slice for the arch, no _kmod_info),
  * OSBundleLibraries resolution against the KPI catalogue of that release (§6.7), the
- * exclude list (§5), and deprecated KPIs with their replacement and outcome (§7). Returns
- * 0 (findings are results) or -ENOMEM.
+ * exclude list (§5), and deprecated KPIs with their replacement and outcome (§7). Rule ids
+ * and messages: docs/formats/info-plist.md. Returns 0 (findings are results), -EINVAL (a
+ * release the catalogue does not know) or -ENOMEM.
  */
 MACEXT_API int macext_kext_audit(const struct macext_kext *k, const struct macext_audit_opts *opts,
 				 struct macext_findings *out);
@@ -125,6 +126,7 @@ struct macext_catalogue_kext {
 	char *version;            /* CFBundleVersion for that release */
 	char *compatible_version; /* OSBundleCompatibleVersion, or NULL */
 	bool kernel_resource;     /* OSKernelResource */
+	bool executable;          /* it has an executable (KPI interface kexts do) */
 };
 
 /** The Apple kexts (KPI interface kexts and families) that release V ships, as
@@ -134,12 +136,28 @@ MACEXT_API int macext_catalogue_kexts(const struct macext_macos_version *v,
 				      struct macext_catalogue_kext **ret, size_t *ret_n);
 MACEXT_API void macext_catalogue_free(struct macext_catalogue_kext *v, size_t n);
 
-/** The exclude list (OSKextExcludeList) release V ships, as a bundle id -> rule table;
- * used by `machine init` to write AppleKextExcludeList.kext. Returns the count; *RET_IDS
- * and *RET_RULES are borrowed static data. */
-MACEXT_API size_t macext_catalogue_exclude_list(const struct macext_macos_version *v,
-						const char *const **ret_ids,
-						const char *const **ret_rules);
+struct macext_exclude_entry {
+	char *id;   /* bundle identifier */
+	char *rule; /* version rule string, e.g. "LT 5.2.14" (kexts.md §5.2) */
+};
+
+/** The exclude list (OSKextExcludeList) release V ships, as bundle id -> rule entries in
+ * data order; used by `machine init` to write AppleKextExcludeList.kext and by the audit.
+ * *RET is the caller's (macext_exclude_list_free). Returns 0, -EINVAL for an unknown
+ * release, or -ENOMEM. */
+MACEXT_API int macext_catalogue_exclude_list(const struct macext_macos_version *v,
+					     struct macext_exclude_entry **ret, size_t *ret_n);
+MACEXT_API void macext_exclude_list_free(struct macext_exclude_entry *v, size_t n);
+
+enum macext_exclude_grammar {
+	MACEXT_EXCLUDE_KERNEL, /* xnu's isInExcludeList: what the kernel registers (§5.3) */
+	MACEXT_EXCLUDE_USER,   /* user space (kext_tools, kmd): decides load policy (§5.4) */
+};
+
+/** Whether a kext of version VERSION (packed, macext_kver_parse) is excluded by the rule
+ * string RULE read with grammar EG. G is the release's version grammar (kexts.md §5). */
+MACEXT_API bool macext_exclude_match(const char *rule, int64_t version,
+				     enum macext_exclude_grammar eg, enum macext_kver_grammar g);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 #pragma once
-/* Catalogues compiled in from data/*.json by cmake/embed_gen.cmake. */
+/* Catalogues compiled in from the JSON files of data/ by cmake/embed_gen.cmake. */
 #include <stddef.h>
 
 /* Finds the embedded file NAME ("kpi_catalogue.json"). The bytes are NUL-terminated
