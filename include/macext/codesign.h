@@ -1,0 +1,146 @@
+#ifndef MACEXT_CODESIGN_H
+#define MACEXT_CODESIGN_H
+/*
+ * Code signatures: verify them as macOS does (codesign.md §2.11, §4) and describe them.
+ *
+ * macext_codesign_verify() takes a whole Mach-O file (thin or fat) and returns one verdict
+ * per slice and one for the file: the file is valid only if every slice is. A malformed or
+ * forged signature is a verdict (valid = false with errors[]), not a failed call; the call
+ * fails only when the file is not a Mach-O file at all or memory runs out.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macext/diag.h"
+#include "macext/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Kinds, weakest first (a fat file gets its weakest slice's kind, codesign.md §2.8). */
+enum macext_cs_kind {
+	MACEXT_CS_UNSIGNED,
+	MACEXT_CS_LINKER_SIGNED,
+	MACEXT_CS_ADHOC,
+	MACEXT_CS_OTHER,
+	MACEXT_CS_DEVELOPMENT,
+	MACEXT_CS_APP_STORE,
+	MACEXT_CS_DEVELOPER_ID,
+	MACEXT_CS_APPLE,
+};
+
+/** "unsigned", "linker-signed", "adhoc", "other", "development", "app-store",
+ * "developer-id", "apple". */
+MACEXT_API const char *macext_cs_kind_name(enum macext_cs_kind kind);
+
+/* Where the chain was validated in time. */
+enum macext_cs_time_source {
+	MACEXT_CS_TIME_NONE,      /* no chain was evaluated */
+	MACEXT_CS_TIME_TIMESTAMP, /* the secure timestamp's genTime */
+	MACEXT_CS_TIME_SIGNING,   /* the signer's signingTime attribute (no timestamp) */
+	MACEXT_CS_TIME_NOW,       /* the modeled clock (neither) */
+};
+MACEXT_API const char *macext_cs_time_source_name(enum macext_cs_time_source s);
+
+/* One reason a slice or file is not valid. CODE is a stable kebab-case word (e.g.
+ * "page-hash-mismatch", "message-digest-mismatch"); MESSAGE is one lower-case line. */
+struct macext_cs_error {
+	char *code;
+	char *message;
+	bool has_offset;
+	uint64_t offset; /* file offset, when the fault has one */
+};
+
+struct macext_cs_codedir {
+	uint32_t slot;      /* 0 or 0x1000.. */
+	uint32_t version, flags, length;
+	uint32_t hash_type; /* 1 sha1, 2 sha256, 3 sha256-truncated, 4 sha384, 5 sha512 */
+	const char *hash_name;
+	uint32_t n_special, n_code, page_size; /* page_size in bytes; 0 = one slot */
+	uint64_t code_limit;
+	uint8_t platform;
+	uint64_t exec_seg_base, exec_seg_limit, exec_seg_flags;
+	uint32_t runtime;
+	char *identifier;
+	char *team_id;      /* NULL when absent */
+	char cdhash[41];    /* hex of the 20-byte cdhash */
+	uint64_t offset;    /* file offset of the blob */
+};
+
+struct macext_cs_cert {
+	char *common_name;  /* subject CN, or NULL */
+	char *subject;      /* one line, RFC 2253 order */
+	char *issuer;
+	char sha256[65];    /* hex fingerprint of the DER */
+	int64_t not_before, not_after;
+};
+
+struct macext_cs_slice {
+	const char *arch;   /* static storage */
+	uint64_t offset, size;
+	bool valid;
+	enum macext_cs_kind kind;
+	struct macext_cs_codedir *cds; /* slot 0 first */
+	size_t ncds;
+	size_t best;        /* index of the strongest CD */
+	char *identifier;   /* the best CD's */
+	char *cd_team_id;   /* the CD's Team ID, or NULL */
+	char *team_id;      /* from the leaf (UID, else OU), or NULL */
+	char *developer_name; /* as the approval alert shows it (codesign.md §5.4), or NULL */
+	struct macext_cs_cert *chain; /* leaf first, anchor last */
+	size_t nchain;
+	bool anchor_apple;  /* the anchor is a pinned Apple root */
+	bool anchor_test;   /* the anchor is a caller-supplied test anchor */
+	bool kext_requirement; /* satisfies the third-party kext requirement (codesign.md §3.7) */
+	bool has_signing_time, has_timestamp;
+	int64_t signing_time, timestamp;
+	enum macext_cs_time_source time_source;
+	int64_t validated_at;
+	char *requirements; /* "designated => ...\n" lines, or NULL */
+	char *entitlements_xml; /* NULL when absent */
+	size_t entitlements_der_len;
+	bool has_entitlements_der;
+	uint32_t flags;     /* the best CD's flags */
+	struct macext_cs_error *errors;
+	size_t nerrors;
+};
+
+struct macext_cs_result {
+	bool valid;
+	enum macext_cs_kind kind;       /* the weakest slice's */
+	struct macext_cs_slice *slices;
+	size_t nslices;
+	struct macext_cs_error *errors; /* file-level reasons (e.g. slices of two teams) */
+	size_t nerrors;
+};
+
+struct macext_cs_options {
+	int64_t now;                /* the modeled clock (ctx->now) */
+	const uint8_t *const *anchors; /* extra trusted roots, DER or PEM */
+	const size_t *anchor_lens;
+	size_t nanchors;
+	const uint8_t *info_plist;  /* the bundle's Info.plist bytes (special slot 1), or NULL */
+	size_t info_plist_len;
+	const uint8_t *resources;   /* _CodeSignature/CodeResources bytes (slot 3), or NULL */
+	size_t resources_len;
+};
+
+/**
+ * Verifies every slice of the Mach-O file BUF (LEN bytes). On success *RET is the caller's
+ * (macext_cs_result_free). Returns 0 (see (*ret)->valid for the verdict), -ENOEXEC /
+ * -EBADMSG when BUF is not a readable Mach-O file (DIAG says where), -EINVAL when an anchor
+ * cannot be read, -ENOMEM.
+ */
+MACEXT_API int macext_codesign_verify(struct macext_cs_result **ret, const void *buf, size_t len,
+				      const struct macext_cs_options *opt,
+				      struct macext_diag *diag);
+
+/** Frees R; accepts NULL. */
+MACEXT_API void macext_cs_result_free(struct macext_cs_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
