@@ -57,7 +57,7 @@ int cli_take_json(struct cli *cli, int argc, char **argv);
 int cli_print_json(struct cli *cli, const char *kind, json_t *doc);
 
 /* Findings output shared by `audit` and `profiles validate` (tools/macext/cli_findings.c).
- * TEXT: one line per finding ("<severity>: <path>[: <location>]: <message> [<rule>]")
+ * TEXT: one line per finding ("<severity>: <path>[ (<arch>)][: <location>]: <message> [<rule>]")
  * and a summary line; JSON: {"findings": [...], "summary": {...}} plus EXTRA's members, kind
  * KIND; SARIF: a SARIF 2.1.0 log with one run whose tool is macext and one rule per rule id.
  * EXTRA (may be NULL) is consumed. Returns 0, or an exit code when stdout fails. */
@@ -70,7 +70,16 @@ struct macext_findings;
 int cli_print_findings(struct cli *cli, const char *kind, const struct macext_findings *f,
 		       enum cli_findings_format format, json_t *extra);
 
+/* The acting user's password (ARCHITECTURE.md §2): from --password-file, else
+ * $MACEXT_PASSWORD, else a prompt on the terminal (echo off). One trailing newline of a file
+ * is dropped. On success *RET is the caller's (free) and 0 is returned; with no source, or
+ * when the file cannot be read, an error is printed and its exit code returned
+ * (tools/macext/cli_password.c). */
+int cli_read_password(struct cli *cli, const char *prompt, char **ret);
+
 /* Command entry points (one file each). */
 int cmd_inspect(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_machine(struct cli *cli, int argc, char **argv);
+int cmd_codesign(struct cli *cli, int argc, char **argv);
+int cmd_profiles(struct cli *cli, int argc, char **argv);

@@ -18,6 +18,8 @@ static const struct cmd commands[] = {
 	{"inspect", cmd_inspect, "show what a Mach-O file or kext bundle contains"},
 	{"audit", cmd_audit, "report what would stop kexts loading, per macOS version"},
 	{"machine", cmd_machine, "create and describe the modeled Mac"},
+	{"codesign", cmd_codesign, "verify and describe code signatures like codesign"},
+	{"profiles", cmd_profiles, "validate configuration profiles (kext and sysext policy)"},
 	{NULL, NULL, NULL},
 };
 
