@@ -67,9 +67,9 @@ int mx_der_next(struct mx_reader *rd, unsigned depth, struct mx_der *ret,
 	size_t start = rd->pos;
 	struct mx_der el;
 	struct mx_der child;
-	uint64_t len;
-	bool indef;
-	uint8_t tag;
+	uint64_t len = 0;
+	bool indef = false;
+	uint8_t tag = 0;
 	int r;
 
 	if (depth >= MX_DER_MAX_DEPTH)

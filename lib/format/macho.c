@@ -123,7 +123,7 @@ static int frame_commands(struct mx_macho_slice_parse *p, struct lc_counts *n,
 			s->sizeofcmds, &cmds);
 	for (uint32_t i = 0; i < s->ncmds; i++) {
 		uint64_t at = mx_rd_offset(&cmds);
-		uint32_t cmd, cmdsize, fixed, sect, nsects;
+		uint32_t cmd, cmdsize, fixed = 0, sect = 0, nsects = 0;
 		struct mx_reader c;
 		int r;
 
