@@ -6,7 +6,7 @@ BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build check demo asan fuzz bench clean format
+.PHONY: all deps build check demo asan fuzz bench bench-decide clean format
 
 all: build
 
@@ -43,6 +43,12 @@ fuzz: deps
 
 bench: build
 	sh bench/inspect-vs-llvm-nm.sh $(BUILD)/macext
+
+# In-process policy decisions per second and latency (bench/decide.c); prints, asserts nothing.
+bench-decide: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build $(BUILD) --target bench_decide -j $(JOBS)
+	$(BUILD)/bench/bench_decide
 
 format:
 	git diff -U0 --no-color HEAD -- '*.c' '*.h' | clang-format-diff-14 -p1 -i

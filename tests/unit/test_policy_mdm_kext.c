@@ -1,0 +1,198 @@
+/* Unit tests for lib/policy/mdm_kext.c: the kernel-extension-policy payload
+ * (mdm-sysext.md §2.3, §4.1, §4.5; kexts.md §1.7, P9): the two allow steps, the team
+ * precedence clause, AllowUserOverrides (block vs user approval), merging several
+ * payloads, the enrolment that may deliver it, and 10.13.1 vs 10.13.2. */
+#include "policy_facts.h"
+
+static const char *const ids_b[] = {"com.example.other", T_ID};
+static const char *const ids_other[] = {"com.example.other"};
+static const char *const ids_unsigned[] = {T_ID};
+static const char *const team_list[] = {T_TEAM};
+
+static void mdm(struct macext_facts *f, const struct macext_mdm_kext_payload *p, size_t n)
+{
+	f->mdm = p;
+	f->nmdm = n;
+	f->enrollment = MACEXT_ENROLL_ADE;
+}
+
+static void test_allowed_kernel_extensions(void **state)
+{
+	const struct macext_mdm_kext_team kx[] = {{T_TEAM, ids_b, 2}};
+	struct macext_mdm_kext_payload p = {.profile_id = "com.example.kexts",
+					    .payload_uuid = "UUID-1",
+					    .allowed_kexts = kx,
+					    .nallowed_kexts = 1};
+	struct macext_trace t = {0};
+	struct macext_facts f;
+
+	(void)state;
+	facts_init(&f);
+	mdm(&f, &p, 1);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	expect_entry(&t, "mdm-kext", "allowed",
+		     T_ID " listed under team \"" T_TEAM "\" in AllowedKernelExtensions of payload "
+			  "UUID-1 (profile com.example.kexts)",
+		     "mdm-sysext.md §2.3");
+	/* another bundle of the team is not listed: blocked (AllowUserOverrides default false) */
+	f.kext.bundle_id = "com.example.third";
+	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27,
+			T_PATH " failed to load - (libkern/kext) system policy prevents loading; "
+			       "check the system/kernel logs for errors or try kextutil(8).\n"
+			       "System policy prevents loading the kernel extension.");
+	expect_entry(&t, "mdm-kext", "blocked", "the user cannot approve it", "AllowUserOverrides");
+	macext_trace_free(&t);
+}
+
+static void test_team_identifiers_and_precedence(void **state)
+{
+	const struct macext_mdm_kext_team kx[] = {{T_TEAM, ids_other, 1}};
+	struct macext_mdm_kext_payload p = {.payload_uuid = "UUID-2",
+					    .allowed_teams = team_list,
+					    .nallowed_teams = 1};
+	struct macext_trace t = {0};
+	struct macext_facts f;
+
+	(void)state;
+	facts_init(&f);
+	mdm(&f, &p, 1);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	expect_entry(&t, "mdm-kext", "allowed", "AllowedTeamIdentifiers of payload UUID-2", NULL);
+
+	/* the team is also a key of AllowedKernelExtensions: only its listed bundles */
+	p.allowed_kexts = kx;
+	p.nallowed_kexts = 1;
+	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
+	expect_entry(&t, "mdm-kext", "blocked", NULL, NULL);
+
+	/* the key in a second payload shadows the first's team entry too (union, P9) */
+	struct macext_mdm_kext_payload two[2] = {p, {.allowed_kexts = kx, .nallowed_kexts = 1}};
+	two[0].allowed_kexts = NULL;
+	two[0].nallowed_kexts = 0;
+	mdm(&f, two, 2);
+	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
+	mdm(&f, two, 1);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	macext_trace_free(&t);
+}
+
+static void test_user_overrides(void **state)
+{
+	struct macext_mdm_kext_payload p[2] = {{.payload_uuid = "A"}, {.payload_uuid = "B"}};
+	struct macext_trace t = {0};
+	struct macext_facts f;
+
+	(void)state;
+	facts_init(&f);
+	p[0].allow_user_overrides = MACEXT_TRUE;
+	mdm(&f, p, 1);
+	expect_decision(&f, &t, MACEXT_DECISION_NEEDS_APPROVAL, 27, MSG_1015_POLICY);
+	expect_entry(&t, "mdm-kext", "user-overrides", "user approval applies", NULL);
+	facts_approve(&f);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+
+	/* true + unset: true; true + false: false wins, even over an approved row (P9) */
+	mdm(&f, p, 2);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	p[1].allow_user_overrides = MACEXT_FALSE;
+	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
+	expect_entry(&t, "mdm-kext", "blocked", "the 2 payloads", NULL);
+	expect_entry(&t, "uakel", "approved", NULL, NULL);
+	macext_trace_free(&t);
+}
+
+static void test_enrolment(void **state)
+{
+	const struct macext_mdm_kext_team kx[] = {{T_TEAM, ids_b, 2}};
+	struct macext_mdm_kext_payload p = {.payload_uuid = "U", .allowed_kexts = kx,
+					    .nallowed_kexts = 1};
+	struct macext_trace t = {0};
+	struct macext_facts f;
+
+	(void)state;
+	facts_init(&f);
+	mdm(&f, &p, 1);
+	f.enrollment = MACEXT_ENROLL_USER_APPROVED;
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	f.enrollment = MACEXT_ENROLL_USER_ENROLLMENT;
+	expect_decision(&f, &t, MACEXT_DECISION_NEEDS_APPROVAL, 27, MSG_1015_POLICY);
+	expect_entry(&t, "mdm-kext", "ignored", "enrolment user-enrollment cannot deliver", NULL);
+	f.enrollment = MACEXT_ENROLL_NONE;
+	expect_decision(&f, &t, MACEXT_DECISION_NEEDS_APPROVAL, 27, MSG_1015_POLICY);
+	expect_entry(&t, "mdm-kext", "ignored", "enrolment none", "§4.5");
+	macext_trace_free(&t);
+}
+
+static void test_version_10132(void **state)
+{
+	struct macext_mdm_kext_payload p = {.payload_uuid = "U"}; /* blocks user approval */
+	struct macext_trace t = {0};
+	struct macext_facts f;
+
+	(void)state;
+	facts_init(&f);
+	mdm(&f, &p, 1);
+	facts_macos(&f, 10, 13, 1);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL); /* enrolled: UAKEL off (U15) */
+	expect_entry(&t, "mdm-kext", "not-applicable", NULL, "10.13.2");
+	facts_macos(&f, 10, 13, 2);
+	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
+	expect_entry(&t, "mdm-kext", "blocked", NULL, NULL);
+	expect_entry(&t, "uakel", "mdm-enrolled", NULL, NULL);
+	macext_trace_free(&t);
+}
+
+static void test_unsigned_empty_key(void **state)
+{
+	const struct macext_mdm_kext_team kx[] = {{"", ids_unsigned, 1}};
+	struct macext_mdm_kext_payload p = {.payload_uuid = "U", .allowed_kexts = kx,
+					    .nallowed_kexts = 1};
+	struct macext_trace t = {0};
+	struct macext_facts f;
+
+	(void)state;
+	facts_init(&f);
+	f.sig.kind = MACEXT_CS_UNSIGNED;
+	f.sig.team_id = NULL;
+	f.csr_active_config = MACEXT_CSR_ALLOW_UNTRUSTED_KEXTS;
+	mdm(&f, &p, 1);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	expect_entry(&t, "mdm-kext", "allowed", "under team \"\"", NULL);
+	/* with SIP on the signature still refuses it; MDM allowed it, so 71 (kextd) */
+	f.csr_active_config = 0;
+	expect_decision(&f, &t, MACEXT_DECISION_DENY, 71, MSG_1015_AUTH);
+	/* on 11 the signature refusal is code 29 */
+	facts_macos(&f, 11, 0, 0);
+	expect_decision(&f, &t, MACEXT_DECISION_DENY, 29, MSG_11_SIGNATURE);
+	macext_trace_free(&t);
+}
+
+static void test_allowed_on_11_needs_restart(void **state)
+{
+	struct macext_mdm_kext_payload p = {.payload_uuid = "U", .allowed_teams = team_list,
+					    .nallowed_teams = 1};
+	struct macext_trace t = {0};
+	struct macext_facts f;
+
+	(void)state;
+	facts_init(&f);
+	mdm(&f, &p, 1);
+	facts_macos(&f, 11, 0, 0);
+	expect_decision(&f, &t, MACEXT_DECISION_NEEDS_RESTART, 28, MSG_11_RESTART);
+	expect_entry(&t, "mdm-kext", "allowed", NULL, NULL);
+	macext_trace_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_allowed_kernel_extensions),
+		cmocka_unit_test(test_team_identifiers_and_precedence),
+		cmocka_unit_test(test_user_overrides),
+		cmocka_unit_test(test_enrolment),
+		cmocka_unit_test(test_version_10132),
+		cmocka_unit_test(test_unsigned_empty_key),
+		cmocka_unit_test(test_allowed_on_11_needs_restart),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
