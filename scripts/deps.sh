@@ -3,7 +3,7 @@
 # Idempotent: when everything is present it changes nothing and says so in one line.
 set -eu
 
-pkgs="cmake make pkg-config gcc clang-14 lld-14 llvm-14 libclang-rt-14-dev
+pkgs="cmake make pkg-config gcc clang-14 lld-14 llvm-14 llvm-19 libclang-rt-14-dev
 libplist-dev libplist-utils libssl-dev openssl libsqlite3-dev libcmocka-dev libjansson-dev
 libarchive-dev nodejs npm ca-certificates python3 file time"
 

@@ -58,3 +58,23 @@
  * file can describe a tree of 2^40 nodes that libplist 2.2 would build; this caps the
  * expanded tree, far above any real profile (a few thousand). */
 #define MX_PLIST_MAX_NODES (1u << 20)
+
+/* Kernel collections (fileset_write.c, kc_read.c; boot-chain.md §5.4). Apple's builder caps
+ * a KC at 1 GiB, and an arm64e AuxKC at 64 MiB (a limit of its fixup format). */
+#define MX_KC_MAX_SIZE (1024ull * 1024 * 1024)
+#define MX_KC_MAX_SIZE_ARM64E_AUX (64ull * 1024 * 1024)
+
+/* Kexts in one collection. A boot KC holds a few hundred kexts, an AuxKC a handful; each
+ * fileset entry is one load command, so this keeps the header far below
+ * MX_MACHO_MAX_SIZEOFCMDS and the duplicate-id check cheap. */
+#define MX_KC_MAX_ENTRIES 4096u
+
+/* Length of a fileset entry id (a bundle identifier), NUL excluded. The kernel's kmod name
+ * holds 63 bytes; 1 KiB is generous and keeps every LC_FILESET_ENTRY small. */
+#define MX_KC_MAX_ID_LEN 1024u
+
+/* One kext's Info.plist as put into the prelink info, and the prelink info read back from
+ * a KC. Info.plists are a few KiB (Apple's largest a few hundred KiB); the prelink info of
+ * a boot KC with hundreds of kexts stays well under 64 MiB. */
+#define MX_KC_MAX_INFO_PLIST (4u * 1024 * 1024)
+#define MX_KC_MAX_PRELINK_INFO (64u * 1024 * 1024)

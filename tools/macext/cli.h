@@ -83,3 +83,4 @@ int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_machine(struct cli *cli, int argc, char **argv);
 int cmd_codesign(struct cli *cli, int argc, char **argv);
 int cmd_profiles(struct cli *cli, int argc, char **argv);
+int cmd_kmutil(struct cli *cli, int argc, char **argv);

@@ -20,6 +20,7 @@ static const struct cmd commands[] = {
 	{"machine", cmd_machine, "create and describe the modeled Mac"},
 	{"codesign", cmd_codesign, "verify and describe code signatures like codesign"},
 	{"profiles", cmd_profiles, "validate configuration profiles (kext and sysext policy)"},
+	{"kmutil", cmd_kmutil, "build and inspect the auxiliary kernel collection"},
 	{NULL, NULL, NULL},
 };
 
