@@ -39,6 +39,9 @@ fuzz: deps
 		-DMACEXT_FUZZ=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD_FUZZ) -j $(JOBS)
 	sh tests/fixtures/generate.sh $(BUILD_FUZZ)/fixtures
+	mkdir -p $(BUILD_FUZZ)/fixtures/seeds/fuzz_kc
+	$(BUILD_FUZZ)/macext kmutil create -a x86_64 -A $(BUILD_FUZZ)/fixtures/seeds/fuzz_kc/one.kc \
+		-p $(BUILD_FUZZ)/fixtures/kexts/Kauth.kext >/dev/null
 	sh scripts/run_fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(BUILD_FUZZ)/fixtures/seeds
 
 bench: build
