@@ -64,6 +64,33 @@ check "$npm/fsevents-2.3.3/package/fsevents.node" 1 "not d['valid'] and d['kind'
 check "$npm/mariozechner-clipboard-darwin-universal-0.3.9/package/clipboard.darwin-universal.node" 1 "not d['valid'] and d['kind'] == 'unsigned' and S(0)['kind'] == 'unsigned' and S(1)['valid'] and S(1)['cdhashes'] == ['934f1706f5f6b1e447e3beff9772c0591c69f20c']"
 check "$npm/img-sharp-darwin-arm64-0.35.5/package/lib/sharp-darwin-arm64-0.35.5.node" 0 "d['valid'] and d['kind'] == 'linker-signed' and d['cdhashes'] == ['8ac091897f690a672d0e835f530bc65dc99e0fbc'] and d['signer'] is None"
 
+# Detached signatures (codesign.md §2.9): the 10.6 / 10.5 kexts (MH_OBJECT slices, a SHA-1
+# CD plus the SHA-256 CD in CodeRequirements-1, pageSize 0 over the whole fat file) and the
+# codeless osxfuse.fs bundle (signed over its Info.plist), with the resource seal and the
+# nested code (four kexts and the uninstall applet) verified recursively.
+det="d['location'] == 'detached' and len(d['slices']) == 1 and S(0)['arch'] == 'detached' and S(0)['code_directories'][0]['page_size'] == 0 and S(0)['code_directories'][0]['code_slots'] == 1 and [c['hash_type'] for c in S(0)['code_directories']] == ['sha1', 'sha256']"
+check "$fs/Extensions/10.6/osxfuse.kext" 0 "$osx and $det and S(0)['cdhashes'] == ['770e925d7712e97db72dd680502123dd086e758c', '849a883f6890910c6b53b396d8b0b2e399f312ea'] and S(0)['code_directories'][0]['code_limit'] == 261496 and S(0)['kext_requirement'] and S(0)['designated_requirement'] == 'satisfied' and S(0)['time_source'] == 'timestamp' and d['resources'] == {'checked': 0}"
+check "$fs/Extensions/10.5/osxfuse.kext" 0 "$osx and $det and S(0)['cdhashes'] == ['049d491c8c446eae6c192c94481263fcdeb95caf', '86b2c3dcc245063007c06aada530188614f98352'] and S(0)['code_directories'][0]['code_limit'] == 442408 and S(0)['kext_requirement']"
+check "$fs/Extensions/10.7/osxfuse.kext/Contents/MacOS/osxfuse" 0 "$osx and $det and S(0)['cdhashes'][0] == '770e925d7712e97db72dd680502123dd086e758c'"
+check "$fuse/osxfuse.fs" 0 "$osx and $det and d['main_executable'] is None and S(0)['cdhashes'] == ['6cfba48b9805876719878839b4cab8839cf52913', '08eaeb087d1f0c6a0334a3d170c8c93c70b19a57'] and S(0)['code_directories'][0]['code_limit'] == 3184 and S(0)['identifier'] == 'com.github.osxfuse.filesystems.osxfuse' and d['resources']['checked'] == 46 and sorted(n['path'] for n in d['nested']) == ['Extensions/10.11/osxfuse.kext', 'Extensions/10.5/osxfuse.kext', 'Extensions/10.6/osxfuse.kext', 'Extensions/10.9/osxfuse.kext', 'Resources/uninstall_osxfuse.app'] and all(n['valid'] and n['kind'] == 'developer-id' and n['team_id'] == '3T5GSNBU6W' for n in d['nested'])"
+check "$fs/Resources/uninstall_osxfuse.app" 0 "$osx and d['location'] == 'embedded' and len(d['slices']) == 3 and d['resources']['checked'] == 10 and S(0)['identifier'] == 'uninstall_osxfuse'"
+
+# Twins of the osxfuse.fs bundle: each resource tamper fails with its own reason.
+fstwin() { rm -rf "$tmp/fs"; cp -a "$fuse/osxfuse.fs" "$tmp/fs"; c=$tmp/fs/Contents; }
+fstwin; check "$tmp/fs" 0 "$osx"
+fstwin; echo 'echo pwned' >"$c/Resources/extra.sh"; check "$tmp/fs" 1 "not d['valid'] and E == ['resource-added'] and 'Resources/extra.sh' in d['errors'][0]['message']"
+fstwin; printf 'x' >>"$c/Resources/Volume.icns"; check "$tmp/fs" 1 "not d['valid'] and E == ['resource-modified'] and d['errors'][0]['message'].startswith('Resources/Volume.icns: SHA-256')"
+fstwin; rm "$c/Resources/License.rtf"; check "$tmp/fs" 1 "not d['valid'] and E == ['resource-missing'] and 'Resources/License.rtf' in d['errors'][0]['message']"
+fstwin; ln -sfn 10.9 "$c/Extensions/10.12"; check "$tmp/fs" 1 "not d['valid'] and E == ['resource-symlink'] and 'Extensions/10.12' in d['errors'][0]['message']"
+fstwin; rm -f "$c/Extensions/10.13"; ln -s ../../../../etc "$c/Extensions/10.13"; check "$tmp/fs" 1 "not d['valid'] and E == ['resource-symlink']"
+fstwin; printf 'x' >>"$c/Info.plist"; check "$tmp/fs" 1 "not d['valid'] and set(E) == {'code-limit-mismatch', 'info-plist-mismatch'}"
+fstwin; $patch flip "$c/Extensions/10.6/osxfuse.kext/Contents/MacOS/osxfuse" 0x3000; check "$tmp/fs" 1 "not d['valid'] and sorted(E) == ['nested-code-invalid', 'resource-modified'] and [n['valid'] for n in d['nested'] if n['path'] == 'Extensions/10.6/osxfuse.kext'] == [False]"
+fstwin; $patch flip "$c/Extensions/10.6/osxfuse.kext/Contents/MacOS/osxfuse" 0x3000; check "$c/Extensions/10.6/osxfuse.kext" 1 "not d['valid'] and E == ['page-hash-mismatch', 'page-hash-mismatch'] and d['location'] == 'detached'"
+fstwin; rm "$c/Extensions/10.6/osxfuse.kext/Contents/_CodeSignature/CodeRequirements-1"; check "$c/Extensions/10.6/osxfuse.kext" 1 "not d['valid'] and E == ['cdhashes-mismatch', 'cdhashes2-mismatch']"
+fstwin; cp "$c/Extensions/10.5/osxfuse.kext/Contents/_CodeSignature/CodeSignature" "$c/Extensions/10.6/osxfuse.kext/Contents/_CodeSignature/"; check "$c/Extensions/10.6/osxfuse.kext" 1 "not d['valid'] and E == ['message-digest-mismatch']"
+fstwin; rm "$c/Extensions/10.6/osxfuse.kext/Contents/_CodeSignature/CodeSignature"; check "$c/Extensions/10.6/osxfuse.kext" 1 "not d['valid'] and E == ['cms-missing']"
+fstwin; echo 'x' >>"$c/Resources/uninstall_osxfuse.app/Contents/Resources/Scripts/lib/math.sh"; check "$tmp/fs" 1 "not d['valid'] and sorted(E) == ['nested-code-invalid', 'resource-modified'] and 'Resources/uninstall_osxfuse.app: nested code is not valid (resource-modified' in [e['message'] for e in d['errors'] if e['code'] == 'nested-code-invalid'][0]"
+
 # Tampered twins of the real 10.11 kext (copied into a bundle-shaped tree so that special
 # slots 1 and 3 are checked too).
 twin() {

@@ -53,6 +53,10 @@ mk ber leaf --team ABCDE12345 --stream
 check attached-content 1 "not d['valid'] and E == ['cms-malformed'] and 'detached' in d['errors'][0]['message']" -- $A "$tmp/ber"
 mk p384 leaf384 --team ABCDE12345 --md sha384
 check p384-ecdsa 0 "d['valid'] and d['kind'] == 'developer-id' and S['kext_requirement']" -- $A "$tmp/p384"
+mk sha384cd leaf384 --team ABCDE12345 --md sha384 --cd-hash sha384
+check sha384-code-directory 0 "d['valid'] and d['kind'] == 'developer-id' and S['code_directories'][0]['hash_type'] == 'sha384' and S['kext_requirement'] and len(S['cdhash']) == 40" -- $A "$tmp/sha384cd"
+python3 "$MACEXT_SOURCE_DIR/tests/fixtures/cs_patch.py" flip "$tmp/sha384cd" 0x800
+check sha384-page-tamper 1 "not d['valid'] and E == ['page-hash-mismatch'] and '(sha384)' in d['errors'][0]['message']" -- $A "$tmp/sha384cd"
 mk nokext leaf_nokext --team ABCDE12345
 check leaf-without-6.1.18 0 "d['valid'] and d['kind'] == 'developer-id' and not S['kext_requirement']" -- $A "$tmp/nokext"
 mk crit leaf_crit --team ABCDE12345

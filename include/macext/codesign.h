@@ -93,7 +93,11 @@ struct macext_cs_slice {
 	size_t nchain;
 	bool anchor_apple;  /* the anchor is a pinned Apple root */
 	bool anchor_test;   /* the anchor is a caller-supplied test anchor */
-	bool kext_requirement; /* satisfies the third-party kext requirement (codesign.md §3.7) */
+	bool kext_requirement; /* satisfies the kext signing requirement (codesign.md §3.7) for
+				* its identifier: `anchor apple` for com.apple.*, else Developer ID
+				* with the kext marker (evaluated by the requirement interpreter) */
+	bool has_designated;   /* the signature carries a designated requirement */
+	bool designated_ok;    /* ... and the signature satisfies it */
 	bool has_signing_time, has_timestamp;
 	int64_t signing_time, timestamp;
 	enum macext_cs_time_source time_source;
@@ -107,13 +111,45 @@ struct macext_cs_slice {
 	size_t nerrors;
 };
 
+/* Nested code found inside a bundle and verified recursively (codesign --deep). */
+struct macext_cs_nested {
+	char *path;         /* relative to the bundle's Contents/ */
+	bool valid;
+	enum macext_cs_kind kind;
+	char *team_id;      /* the signer's, or NULL */
+	char *first_error;  /* "code: message" of its first failure, or NULL */
+};
+
 struct macext_cs_result {
 	bool valid;
 	enum macext_cs_kind kind;       /* the weakest slice's */
 	struct macext_cs_slice *slices;
 	size_t nslices;
-	struct macext_cs_error *errors; /* file-level reasons (e.g. slices of two teams) */
+	struct macext_cs_error *errors; /* file-level reasons (slices of two teams, resources) */
 	size_t nerrors;
+	/* Set by macext_codesign_verify_detached() / _path(). */
+	bool detached;      /* the signature lives in Contents/_CodeSignature/ files */
+	bool bundle;        /* PATH was (or belongs to) a bundle */
+	bool resources_checked; /* a CodeResources seal was evaluated */
+	size_t resources_sealed; /* entries of the seal that were checked */
+	char *main_executable; /* the file whose signature was verified (NULL: codeless bundle) */
+	struct macext_cs_nested *nested;
+	size_t nnested;
+};
+
+/* The components of a detached signature, the files of Contents/_CodeSignature/
+ * (codesign.md §2.9). Absent components have a NULL pointer. */
+struct macext_cs_detached {
+	const uint8_t *code_directory;   /* CodeDirectory (slot 0) */
+	size_t code_directory_len;
+	const uint8_t *alternates[5];    /* CodeRequirements-1 .. -5: alternate CDs 0x1000.. */
+	size_t alternate_lens[5];
+	const uint8_t *requirements;     /* CodeRequirements (slot 2) */
+	size_t requirements_len;
+	const uint8_t *signature;        /* CodeSignature: the bare CMS (slot 0x10000) */
+	size_t signature_len;
+	const uint8_t *entitlements;     /* CodeEntitlements (slot 5) */
+	size_t entitlements_len;
 };
 
 struct macext_cs_options {
@@ -136,6 +172,33 @@ struct macext_cs_options {
 MACEXT_API int macext_codesign_verify(struct macext_cs_result **ret, const void *buf, size_t len,
 				      const struct macext_cs_options *opt,
 				      struct macext_diag *diag);
+
+/**
+ * Verifies a detached signature DET over CODE (CODE_LEN bytes: the whole executable file, fat
+ * or thin, or for a bundle without an executable its Info.plist). The CDs' codeLimit must be
+ * CODE_LEN; pageSize 0 means one hash over all of it. The result has one slice, arch
+ * "detached". Returns 0 (verdict in *RET), -EINVAL (bad anchor), -ENOMEM.
+ */
+MACEXT_API int macext_codesign_verify_detached(struct macext_cs_result **ret, const void *code,
+					       size_t code_len,
+					       const struct macext_cs_detached *det,
+					       const struct macext_cs_options *opt,
+					       struct macext_diag *diag);
+
+/**
+ * Verifies PATH like `codesign --verify --deep --strict`: a Mach-O file, a bundle directory,
+ * or the main executable inside a bundle (…/Contents/MacOS/<name>). For a bundle: its
+ * Info.plist and CodeResources feed special slots 1 and 3 (OPT's info_plist/resources are
+ * ignored), the signature is embedded in the main executable or detached in
+ * Contents/_CodeSignature/, every file under Contents/ is checked against the CodeResources
+ * seal (extra, missing, modified files and symlinks each reported as a file-level error)
+ * and nested bundles are verified recursively. Returns 0 (verdict in *RET), -ENOENT (no
+ * such path, or a bundle without executable and without a detached signature), -ENOEXEC /
+ * -EBADMSG (not Mach-O), -EINVAL, -ENOMEM, -EIO.
+ */
+MACEXT_API int macext_codesign_verify_path(struct macext_cs_result **ret, const char *path,
+					   const struct macext_cs_options *opt,
+					   struct macext_diag *diag);
 
 /** Frees R; accepts NULL. */
 MACEXT_API void macext_cs_result_free(struct macext_cs_result *r);

@@ -31,3 +31,10 @@
 #define MX_CMS_MAX_ATTRS 32u
 /* Values in the 100.9.2 hash-agility attribute (one per CD). */
 #define MX_CMS_MAX_HASHES MX_CS_MAX_CDS
+/* CodeResources (coderesources.c): entries of files/files2 (osxfuse.fs has 45; large apps
+ * tens of thousands), rules of rules/rules2 (codesign writes 5 and 14), the plist size. */
+#define MX_CR_MAX_ENTRIES (1u << 18)
+#define MX_CR_MAX_RULES 256u
+#define MX_CR_MAX_BYTES (64u << 20)
+/* Bytes of one rule pattern (Apple's longest is about 110). */
+#define MX_CR_MAX_PATTERN 512u

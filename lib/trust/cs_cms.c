@@ -24,7 +24,9 @@
  *     expired or not-yet-valid certificate tolerated unless the CD sets CS_CHECK_EXPIRATION
  *     (§4.7). No revocation checks: macext is offline;
  *  9. the kind, Team ID (leaf UID, else OU; both must agree) and its agreement with the CD,
- *     the developer name, and the kext signing requirement (§3.7).
+ *     and the developer name. The built chain is handed back so that cs_verify.c can
+ *     evaluate requirements against it (requirement_eval.c), the kext signing requirement
+ *     of §3.7 included.
  */
 #include "trust/cs_internal.h"
 
@@ -342,9 +344,7 @@ static int agility_v1(struct macext_cs_slice *s, const struct mx_cms *cms,
 		}
 		sorted[j] = &cds[i];
 	}
-	if (cms->cdhashes_plist.len <= UINT32_MAX)
-		plist_from_memory((const char *)cms->cdhashes_plist.p,
-				  (uint32_t)cms->cdhashes_plist.len, &root);
+	root = mx_cs_plist(cms->cdhashes_plist.p, cms->cdhashes_plist.len);
 	arr = root && plist_get_node_type(root) == PLIST_DICT ? plist_dict_get_item(root, "cdhashes")
 							      : NULL;
 	if (arr && plist_get_node_type(arr) == PLIST_ARRAY && plist_array_get_size(arr) == ncds) {
@@ -621,8 +621,6 @@ static void classify(struct macext_cs_slice *s, STACK_OF(X509) *chain)
 		s->kind = MACEXT_CS_APP_STORE;
 	else if (has_ext(leaf, OID_DEV_MAC) || has_ext(leaf, OID_DEV_IOS))
 		s->kind = MACEXT_CS_DEVELOPMENT;
-	s->kext_requirement = c1 && has_ext(c1, OID_DEVID_CA) && has_ext(leaf, OID_DEVID_APP) &&
-			      has_ext(leaf, OID_DEVID_KEXT);
 }
 
 static bool developer_chain(const struct macext_cs_slice *s)
@@ -631,10 +629,11 @@ static bool developer_chain(const struct macext_cs_slice *s)
 	       s->kind == MACEXT_CS_DEVELOPMENT;
 }
 
-/* The chain, the validation time, kind, Team ID and developer name. */
+/* The chain, the validation time, kind, Team ID and developer name. The built chain goes
+ * to *RET_CHAIN (for requirement evaluation) when it verified. */
 static int chain_checks(struct macext_cs_slice *s, X509 *signer, STACK_OF(X509) *certs,
 			const struct mx_cs_cd *cds, size_t ncds, const struct macext_cs_options *opt,
-			const struct mx_cs_anchors *a, bool ts_apple)
+			const struct mx_cs_anchors *a, bool ts_apple, STACK_OF(X509) **ret_chain)
 {
 	struct chain_out co = {0};
 	bool tolerate = false;
@@ -677,6 +676,10 @@ static int chain_checks(struct macext_cs_slice *s, X509 *signer, STACK_OF(X509) 
 					      "code directory 0x%x team id '%s' is not the leaf's '%s'",
 					      cds[i].slot, cds[i].cd.team,
 					      s->team_id ? s->team_id : "(none)");
+	if (r == 0) {
+		*ret_chain = co.chain;
+		co.chain = NULL;
+	}
 out:
 	sk_X509_pop_free(co.chain, X509_free);
 	return r;
@@ -684,7 +687,7 @@ out:
 
 int mx_cs_verify_cms(struct macext_cs_slice *s, const uint8_t *buf, size_t len, uint64_t origin,
 		     const struct mx_cs_cd *cds, size_t ncds, const struct macext_cs_options *opt,
-		     const struct mx_cs_anchors *anchors)
+		     const struct mx_cs_anchors *anchors, STACK_OF(X509) **ret_chain)
 {
 	struct mx_cms *cms = mx_calloc(1, sizeof(*cms));
 	STACK_OF(X509) *certs = NULL;
@@ -721,7 +724,7 @@ int mx_cs_verify_cms(struct macext_cs_slice *s, const uint8_t *buf, size_t len, 
 			goto out;
 		s->has_timestamp = r == 1;
 	}
-	r = chain_checks(s, signer, certs, cds, ncds, opt, anchors, ts_apple);
+	r = chain_checks(s, signer, certs, cds, ncds, opt, anchors, ts_apple, ret_chain);
 out:
 	sk_X509_pop_free(certs, X509_free);
 	free(cms);

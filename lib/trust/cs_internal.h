@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <plist/plist.h>
 
 #include "format/codedir.h"
 #include "format/cs_limits.h"
@@ -34,6 +35,10 @@ int mx_cs_error(struct macext_cs_error **errs, size_t *n, const char *code, bool
 #define mx_cs_slice_error_at(s, code, off, ...) \
 	mx_cs_error(&(s)->errors, &(s)->nerrors, (code), true, (off), __VA_ARGS__)
 
+/* Parses an untrusted plist (XML or binary) after mx_plist_precheck(); NULL when it is not
+ * one. The caller plist_free()s it. */
+plist_t mx_cs_plist(const void *buf, size_t len);
+
 /* The OpenSSL digest for a CD hash type (SHA-256 for type 3, truncated by the caller). */
 const EVP_MD *mx_cs_md(uint32_t hash_type);
 /* Lower-case hex of N bytes into OUT (2N+1 bytes). */
@@ -41,7 +46,13 @@ void mx_hex(const uint8_t *p, size_t n, char *out);
 
 /* Verifies the CMS blob (the BlobWrapper payload, BUF/LEN at file offset ORIGIN) of a
  * signature whose CDs are CDS[0..NCDS) (slot 0 first), filling S's signer, chain, times,
- * kind and errors. Returns 0 (problems are errors in S) or -ENOMEM. */
+ * kind and errors. When the chain verified, *RET_CHAIN is the built chain (leaf first; the
+ * caller frees it with sk_X509_pop_free). Returns 0 (problems are errors in S) or -ENOMEM. */
 int mx_cs_verify_cms(struct macext_cs_slice *s, const uint8_t *buf, size_t len, uint64_t origin,
 		     const struct mx_cs_cd *cds, size_t ncds, const struct macext_cs_options *opt,
-		     const struct mx_cs_anchors *anchors);
+		     const struct mx_cs_anchors *anchors, STACK_OF(X509) **ret_chain);
+
+/* Parses the caller's trust anchors / frees them. */
+int mx_cs_load_anchors(struct mx_cs_anchors *a, const struct macext_cs_options *opt,
+		       struct macext_diag *diag);
+void mx_cs_free_anchors(struct mx_cs_anchors *a);

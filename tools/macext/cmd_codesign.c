@@ -33,76 +33,6 @@ struct cs_opts {
 	char *anchor_bufs[CS_MAX_ANCHORS];
 };
 
-/* The files one PATH means: the executable, and the bundle's Info.plist / CodeResources. */
-struct cs_target {
-	char *exe;
-	char *info;
-	size_t info_len;
-	char *res;
-	size_t res_len;
-};
-
-static void target_free(struct cs_target *t)
-{
-	free(t->exe);
-	free(t->info);
-	free(t->res);
-}
-
-static char *bundle_exe(const char *dir, const char *plist_text, size_t len)
-{
-	plist_t root = NULL, item;
-	char *name = NULL, *exe = NULL, *macos;
-
-	plist_from_memory(plist_text, (uint32_t)len, &root);
-	item = root ? plist_dict_get_item(root, "CFBundleExecutable") : NULL;
-	if (item && plist_get_node_type(item) == PLIST_STRING)
-		plist_get_string_val(item, &name);
-	plist_free(root);
-	if (!name || !*name || strchr(name, '/')) {
-		free(name);
-		return NULL;
-	}
-	macos = mx_path_join(dir, "Contents/MacOS");
-	if (macos)
-		exe = mx_path_join(macos, name);
-	free(macos);
-	free(name);
-	return exe;
-}
-
-static int open_target(struct cs_target *t, const char *path, struct macext_diag *d)
-{
-	char *contents = NULL, *p = NULL;
-	size_t n = strlen(path);
-	int r = 0;
-
-	memset(t, 0, sizeof(*t));
-	if (mx_is_dir(path)) {
-		contents = mx_path_join(path, "Contents");
-	} else if (n > 15 && strstr(path, "/Contents/MacOS/") &&
-		   !strchr(strstr(path, "/Contents/MacOS/") + 16, '/')) {
-		contents = strndup(path, (size_t)(strstr(path, "/Contents/MacOS/") - path) + 9);
-	}
-	t->exe = mx_is_dir(path) ? NULL : strdup(path);
-	if (contents) {
-		p = mx_path_join(contents, "Info.plist");
-		if (p && mx_exists(p))
-			r = mx_read_file(p, CS_MAX_SIDE, &t->info, &t->info_len, d);
-		free(p);
-		p = mx_path_join(contents, "_CodeSignature/CodeResources");
-		if (r == 0 && p && mx_exists(p))
-			r = mx_read_file(p, CS_MAX_SIDE, &t->res, &t->res_len, d);
-		free(p);
-	}
-	if (r == 0 && !t->exe && t->info)
-		t->exe = bundle_exe(path, t->info, t->info_len);
-	free(contents);
-	if (r == 0 && !t->exe)
-		r = -ENOENT;
-	return r;
-}
-
 static json_t *time_json(bool has, int64_t t)
 {
 	char buf[21];
@@ -195,8 +125,26 @@ static json_t *slice_json(const struct macext_cs_slice *s)
 	json_object_set_new(o, "entitlements", s->entitlements_xml
 						       ? json_string(s->entitlements_xml)
 						       : json_null());
+	json_object_set_new(o, "designated_requirement",
+			    !s->has_designated ? json_null()
+			    : json_string(s->designated_ok ? "satisfied" : "failed"));
 	json_object_set_new(o, "errors", errors_json(s->errors, s->nerrors, NULL));
 	return o;
+}
+
+static json_t *nested_json(const struct macext_cs_result *res)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < res->nnested; i++) {
+		const struct macext_cs_nested *n = &res->nested[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:b, s:s, s:s?, s:s?}", "path", n->path,
+						   "valid", n->valid, "kind",
+						   macext_cs_kind_name(n->kind), "team_id",
+						   n->team_id, "error", n->first_error));
+	}
+	return a;
 }
 
 /* The signer of a file: the first slice with a chain (all slices must agree to be valid). */
@@ -230,6 +178,16 @@ static json_t *file_json(const char *path, const struct macext_cs_result *res)
 	o = json_pack("{s:s, s:b, s:s, s:o, s:o, s:o, s:o}", "path", path, "valid", res->valid,
 		      "kind", macext_cs_kind_name(res->kind), "signer", signer, "cdhashes", hashes,
 		      "errors", errs, "slices", slices);
+	json_object_set_new(o, "location", json_string(res->detached ? "detached" : "embedded"));
+	json_object_set_new(o, "bundle", json_boolean(res->bundle));
+	json_object_set_new(o, "main_executable", res->main_executable
+							  ? json_string(res->main_executable)
+							  : json_null());
+	json_object_set_new(o, "resources",
+			    res->resources_checked
+				    ? json_pack("{s:I}", "checked", (json_int_t)res->resources_sealed)
+				    : json_null());
+	json_object_set_new(o, "nested", nested_json(res));
 	return o;
 }
 
@@ -268,7 +226,7 @@ static void print_show(const char *path, const struct macext_cs_result *res)
 {
 	char t[21];
 
-	printf("Executable=%s\n", path);
+	printf("Executable=%s\n", res->main_executable ? res->main_executable : path);
 	printf("Format=Mach-O %s (", res->nslices > 1 ? "universal" : "thin");
 	for (size_t i = 0; i < res->nslices; i++)
 		printf("%s%s", i ? " " : "", res->slices[i].arch);
@@ -283,8 +241,9 @@ static void print_show(const char *path, const struct macext_cs_result *res)
 		}
 		const struct macext_cs_codedir *b = &s->cds[s->best];
 		printf("Identifier=%s\n", s->identifier);
-		printf("CodeDirectory v=%x size=%u flags=0x%x hashes=%u+%u location=embedded\n",
-		       b->version, b->length, b->flags, b->n_code, b->n_special);
+		printf("CodeDirectory v=%x size=%u flags=0x%x hashes=%u+%u location=%s\n",
+		       b->version, b->length, b->flags, b->n_code, b->n_special,
+		       res->detached ? "detached" : "embedded");
 		printf("Hash type=%s size=%u\n", b->hash_name, b->hash_type == 1 ? 20u
 							       : b->hash_type == 4 ? 48u
 										 : 32u);
@@ -315,6 +274,13 @@ static void print_show(const char *path, const struct macext_cs_result *res)
 		if (s->entitlements_xml)
 			printf("Entitlements=\n%s\n", s->entitlements_xml);
 	}
+	if (res->resources_checked)
+		printf("\nSealed Resources checked=%zu\n", res->resources_sealed);
+	for (size_t i = 0; i < res->nerrors; i++)
+		printf("Error=%s: %s\n", res->errors[i].code, res->errors[i].message);
+	for (size_t i = 0; i < res->nnested; i++)
+		printf("Nested=%s valid=%s kind=%s\n", res->nested[i].path,
+		       res->nested[i].valid ? "yes" : "no", macext_cs_kind_name(res->nested[i].kind));
 }
 
 static int add_anchor(struct cli *cli, struct cs_opts *o, const char *path)
@@ -337,27 +303,12 @@ static int run_one(struct cli *cli, bool show, const char *path, struct cs_opts 
 		   bool *all_valid)
 {
 	struct macext_cs_result *res = NULL;
-	struct mx_map map = MX_MAP_INIT;
 	struct macext_diag d = {0};
-	struct cs_target t;
 	int r;
 
-	r = open_target(&t, path, &d);
+	r = macext_codesign_verify_path(&res, path, &o->o, &d);
 	if (r < 0) {
 		r = cli_fail(cli, r, d.msg[0] ? &d : NULL, "%s", path);
-		goto out;
-	}
-	r = mx_map_file(&map, t.exe, CS_MAX_FILE, &d);
-	if (r == 0) {
-		o->o.info_plist = (const uint8_t *)t.info;
-		o->o.info_plist_len = t.info_len;
-		o->o.resources = (const uint8_t *)t.res;
-		o->o.resources_len = t.res_len;
-		r = macext_codesign_verify(&res, map.data ? map.data : (const uint8_t *)"", map.len,
-					   &o->o, &d);
-	}
-	if (r < 0) {
-		r = cli_fail(cli, r, &d, "%s", path);
 		goto out;
 	}
 	*all_valid = *all_valid && res->valid;
@@ -369,8 +320,6 @@ static int run_one(struct cli *cli, bool show, const char *path, struct cs_opts 
 		print_verify(cli, path, res);
 out:
 	macext_cs_result_free(res);
-	mx_unmap(&map);
-	target_free(&t);
 	return r;
 }
 
