@@ -21,11 +21,15 @@ if [ ! -f "$FIXTURES/bad/EXPECTED.tsv" ]; then
 	exit 1
 fi
 
+PYTHONPATH="${MACEXT_SOURCE_DIR:-$(dirname "$0")/..}/tests/lib" # findings.py
+export PYTHONPATH
 exec python3 - "$MACEXT" "$FIXTURES" <<'PY'
 import json
 import os
 import subprocess
 import sys
+
+from findings import findings
 
 macext, fx = sys.argv[1:3]
 kexts = os.path.join(fx, "kexts")
@@ -55,17 +59,6 @@ FAMILIES = {
 CLEAN = ("Control", "Codeless", "WithPlugin", "Flat")
 
 passed = failed = 0
-
-
-def findings(doc):
-    if isinstance(doc, dict):
-        if "rule" in doc and "severity" in doc:
-            yield doc
-        for v in doc.values():
-            yield from findings(v)
-    elif isinstance(doc, list):
-        for v in doc:
-            yield from findings(v)
 
 
 def audit(path, version, arch=None):

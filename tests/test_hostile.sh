@@ -15,6 +15,7 @@ set -eu
 : "${MACEXT:?set MACEXT to the built macext}"
 : "${FIXTURES:?set FIXTURES to the generated fixtures (tests/fixtures/generate.sh)}"
 hdir="$FIXTURES/hostile"
+libdir="${MACEXT_SOURCE_DIR:-$(dirname "$0")/..}/tests/lib" # findings.py
 if [ ! -f "$hdir/EXPECTED.tsv" ]; then
 	echo "test_hostile: $hdir/EXPECTED.tsv missing (run tests/fixtures/generate.sh)" >&2
 	exit 1
@@ -111,19 +112,11 @@ for f in cmdsize-zero.macho fat-overlap.fat strsize-overflow.macho; do
 		bad "$name: sanitizer report: $(head -c 400 "$tmp/err")"
 		continue
 	fi
-	if ! res=$(python3 - "$tmp/out" <<'PY'
+	if ! res=$(PYTHONPATH="$libdir" python3 - "$tmp/out" <<'PY'
 import json, sys
+from findings import findings
 doc = json.load(open(sys.argv[1]))
-def walk(o):
-    if isinstance(o, dict):
-        if "rule" in o and "severity" in o:
-            yield o
-        for v in o.values():
-            yield from walk(v)
-    elif isinstance(o, list):
-        for v in o:
-            yield from walk(v)
-hits = [f for f in walk(doc) if f["severity"] == "error" and f["rule"].startswith("executable.")]
+hits = [f for f in findings(doc) if f["severity"] == "error" and f["rule"].startswith("executable.")]
 if not hits:
     print("no error finding with an executable.* rule in: %s" % json.dumps(doc)[:600])
     sys.exit(1)

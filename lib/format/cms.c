@@ -48,6 +48,38 @@ static struct mx_bytes val_of(const struct mx_der *el)
 	return (struct mx_bytes){el->val, el->val_len, el->val_offset};
 }
 
+/* Reads the element with identifier TAG at RD into *EL and opens IN over its content. */
+static int expect_in(struct mx_reader *rd, uint8_t tag, struct mx_der *el, struct mx_reader *in,
+		     struct macext_diag *diag)
+{
+	int r = mx_der_expect(rd, tag, el, diag);
+
+	if (r == 0)
+		mx_der_enter(el, in);
+	return r;
+}
+
+/* An OPTIONAL element with identifier TAG at RD: 1 with *EL when it is there, 0 when the
+ * input ends or the next element has another identifier, or the walker's code. */
+static int optional(struct mx_reader *rd, uint8_t tag, struct mx_der *el, struct macext_diag *diag)
+{
+	int r;
+
+	if (!mx_rd_left(rd) || rd->p[rd->pos] != tag)
+		return 0;
+	r = mx_der_next(rd, 0, el, diag);
+	return r < 0 ? r : 1;
+}
+
+/* A SEQUENCE at RD (*SEQ) that opens with an OID (*OID); IN reads on after the OID. */
+static int seq_oid(struct mx_reader *rd, struct mx_der *seq, struct mx_der *oid,
+		   struct mx_reader *in, struct macext_diag *diag)
+{
+	int r = expect_in(rd, MX_DER_SEQUENCE, seq, in, diag);
+
+	return r < 0 ? r : mx_der_expect(in, MX_DER_OID, oid, diag);
+}
+
 /* AlgorithmIdentifier: SEQUENCE { OID, parameters OPTIONAL }. */
 static int alg_id(struct mx_reader *rd, struct mx_bytes *ret, struct macext_diag *diag)
 {
@@ -55,11 +87,7 @@ static int alg_id(struct mx_reader *rd, struct mx_bytes *ret, struct macext_diag
 	struct mx_reader in;
 	int r;
 
-	r = mx_der_expect(rd, MX_DER_SEQUENCE, &seq, diag);
-	if (r < 0)
-		return r;
-	mx_der_enter(&seq, &in);
-	r = mx_der_expect(&in, MX_DER_OID, &oid, diag);
+	r = seq_oid(rd, &seq, &oid, &in, diag);
 	if (r < 0)
 		return r;
 	*ret = val_of(&oid);
@@ -93,11 +121,7 @@ static int hashes2(struct mx_cms *cms, const struct mx_der *set, struct macext_d
 		if (cms->nhashes2 == MX_CMS_MAX_HASHES)
 			return mx_diag_fail(diag, &in, -E2BIG, "cms: over %u cdhashes2 values",
 					    MX_CMS_MAX_HASHES);
-		r = mx_der_expect(&in, MX_DER_SEQUENCE, &seq, diag);
-		if (r < 0)
-			return r;
-		mx_der_enter(&seq, &seq_in);
-		r = mx_der_expect(&seq_in, MX_DER_OID, &oid, diag);
+		r = seq_oid(&in, &seq, &oid, &seq_in, diag);
 		if (r == 0)
 			r = mx_der_expect(&seq_in, MX_DER_OCTETSTRING, &digest, diag);
 		if (r < 0)
@@ -108,37 +132,44 @@ static int hashes2(struct mx_cms *cms, const struct mx_der *set, struct macext_d
 	return 0;
 }
 
-static int one_attr(struct mx_cms *cms, const struct mx_der *attr, struct macext_diag *diag)
+/* Attribute: SEQUENCE { attrType OID, attrValues SET }, the SEQUENCE read from RD. */
+static int attribute(struct mx_reader *rd, struct mx_der *attr, struct mx_der *oid,
+		     struct mx_der *set, struct macext_diag *diag)
 {
-	struct mx_der oid, set, v;
 	struct mx_reader in;
 	int r;
 
-	mx_der_enter(attr, &in);
-	r = mx_der_expect(&in, MX_DER_OID, &oid, diag);
+	r = seq_oid(rd, attr, oid, &in, diag);
 	if (r == 0)
-		r = mx_der_expect(&in, MX_DER_SET, &set, diag);
-	if (r < 0)
-		return r;
-	if (IS(&oid, oid_cdhashes2))
+		r = mx_der_expect(&in, MX_DER_SET, set, diag);
+	return r;
+}
+
+static int one_attr(struct mx_cms *cms, const struct mx_der *attr, const struct mx_der *oid,
+		    const struct mx_der *set, struct macext_diag *diag)
+{
+	struct mx_der v;
+	int r;
+
+	if (IS(oid, oid_cdhashes2))
 		return cms->has_hashes2 ? mx_diag_fail_at(diag, attr->offset, -EBADMSG,
 							  "cms: duplicate cdhashes2 attribute")
-					: hashes2(cms, &set, diag);
-	if (!IS(&oid, oid_content_type) && !IS(&oid, oid_message_digest) &&
-	    !IS(&oid, oid_signing_time) && !IS(&oid, oid_cdhashes))
+					: hashes2(cms, set, diag);
+	if (!IS(oid, oid_content_type) && !IS(oid, oid_message_digest) &&
+	    !IS(oid, oid_signing_time) && !IS(oid, oid_cdhashes))
 		return 0; /* another attribute: covered by the signature, not interpreted */
-	r = single_value(&set, &v, diag);
+	r = single_value(set, &v, diag);
 	if (r < 0)
 		return r;
-	if (IS(&oid, oid_content_type)) {
+	if (IS(oid, oid_content_type)) {
 		if (cms->content_type.p || v.tag != MX_DER_OID)
 			goto bad;
 		cms->content_type = val_of(&v);
-	} else if (IS(&oid, oid_message_digest)) {
+	} else if (IS(oid, oid_message_digest)) {
 		if (cms->message_digest.p || v.tag != MX_DER_OCTETSTRING)
 			goto bad;
 		cms->message_digest = val_of(&v);
-	} else if (IS(&oid, oid_signing_time)) {
+	} else if (IS(oid, oid_signing_time)) {
 		if (cms->has_signing_time || mx_der_time(&v, &cms->signing_time) < 0)
 			goto bad;
 		cms->has_signing_time = true;
@@ -155,8 +186,8 @@ bad:
 
 static int signed_attrs(struct mx_cms *cms, const struct mx_der *el, struct macext_diag *diag)
 {
+	struct mx_der attr, oid, set;
 	struct mx_reader in;
-	struct mx_der attr;
 	size_t n = 0;
 	int r;
 
@@ -169,10 +200,9 @@ static int signed_attrs(struct mx_cms *cms, const struct mx_der *el, struct mace
 		if (++n > MX_CMS_MAX_ATTRS)
 			return mx_diag_fail(diag, &in, -E2BIG, "cms: over %u signed attributes",
 					    MX_CMS_MAX_ATTRS);
-		r = mx_der_expect(&in, MX_DER_SEQUENCE, &attr, diag);
-		if (r < 0)
-			return r;
-		r = one_attr(cms, &attr, diag);
+		r = attribute(&in, &attr, &oid, &set, diag);
+		if (r == 0)
+			r = one_attr(cms, &attr, &oid, &set, diag);
 		if (r < 0)
 			return r;
 	}
@@ -181,19 +211,13 @@ static int signed_attrs(struct mx_cms *cms, const struct mx_der *el, struct mace
 
 static int unsigned_attrs(struct mx_cms *cms, const struct mx_der *el, struct macext_diag *diag)
 {
-	struct mx_reader in, a_in;
 	struct mx_der attr, oid, set, v;
+	struct mx_reader in;
 	int r;
 
 	mx_der_enter(el, &in);
 	while (mx_rd_left(&in)) {
-		r = mx_der_expect(&in, MX_DER_SEQUENCE, &attr, diag);
-		if (r < 0)
-			return r;
-		mx_der_enter(&attr, &a_in);
-		r = mx_der_expect(&a_in, MX_DER_OID, &oid, diag);
-		if (r == 0)
-			r = mx_der_expect(&a_in, MX_DER_SET, &set, diag);
+		r = attribute(&in, &attr, &oid, &set, diag);
 		if (r < 0)
 			return r;
 		if (!IS(&oid, oid_timestamp_token))
@@ -215,11 +239,10 @@ static int signer_id(struct mx_cms *cms, struct mx_reader *rd, struct macext_dia
 	struct mx_reader in;
 	int r;
 
-	r = mx_der_expect(rd, MX_DER_SEQUENCE, &sid, diag);
+	r = expect_in(rd, MX_DER_SEQUENCE, &sid, &in, diag);
 	if (r < 0)
 		return mx_diag_fail(diag, rd, -EBADMSG,
 				    "cms: signer not identified by issuer and serial number");
-	mx_der_enter(&sid, &in);
 	r = mx_der_expect(&in, MX_DER_SEQUENCE, &name, diag);
 	if (r == 0)
 		r = mx_der_expect(&in, MX_DER_INTEGER, &serial, diag);
@@ -244,27 +267,20 @@ static int signer_info(struct mx_cms *cms, const struct mx_der *si, struct macex
 		r = alg_id(&in, &cms->digest_alg, diag);
 	if (r < 0)
 		return r;
-	if (mx_rd_left(&in) && in.p[in.pos] == MX_DER_CTX0) {
-		r = mx_der_next(&in, 0, &el, diag);
-		if (r == 0)
-			r = signed_attrs(cms, &el, diag);
-		if (r < 0)
-			return r;
-	}
-	r = alg_id(&in, &cms->sig_alg, diag);
+	r = optional(&in, MX_DER_CTX0, &el, diag);
+	if (r > 0)
+		r = signed_attrs(cms, &el, diag);
+	if (r == 0)
+		r = alg_id(&in, &cms->sig_alg, diag);
 	if (r == 0)
 		r = mx_der_expect(&in, MX_DER_OCTETSTRING, &el, diag);
 	if (r < 0)
 		return r;
 	cms->signature = val_of(&el);
-	if (mx_rd_left(&in) && in.p[in.pos] == MX_DER_CTX1) {
-		r = mx_der_next(&in, 0, &el, diag);
-		if (r == 0)
-			r = unsigned_attrs(cms, &el, diag);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	r = optional(&in, MX_DER_CTX1, &el, diag);
+	if (r > 0)
+		r = unsigned_attrs(cms, &el, diag);
+	return r;
 }
 
 static int encap(struct mx_cms *cms, struct mx_reader *rd, struct macext_diag *diag)
@@ -273,21 +289,15 @@ static int encap(struct mx_cms *cms, struct mx_reader *rd, struct macext_diag *d
 	struct mx_reader in, w_in;
 	int r;
 
-	r = mx_der_expect(rd, MX_DER_SEQUENCE, &seq, diag);
-	if (r < 0)
-		return r;
-	mx_der_enter(&seq, &in);
-	r = mx_der_expect(&in, MX_DER_OID, &oid, diag);
+	r = seq_oid(rd, &seq, &oid, &in, diag);
 	if (r < 0)
 		return r;
 	cms->econtent_type = val_of(&oid);
 	if (!mx_rd_left(&in))
 		return 0;
-	r = mx_der_expect(&in, MX_DER_CTX0, &wrap, diag);
-	if (r < 0)
-		return r;
-	mx_der_enter(&wrap, &w_in);
-	r = mx_der_next(&w_in, 0, &oct, diag);
+	r = expect_in(&in, MX_DER_CTX0, &wrap, &w_in, diag);
+	if (r == 0)
+		r = mx_der_next(&w_in, 0, &oct, diag);
 	if (r < 0)
 		return r;
 	if (oct.tag == 0x24u) {
@@ -343,22 +353,15 @@ static int signed_data(struct mx_cms *cms, const struct mx_der *sd, struct macex
 		r = encap(cms, &in, diag);
 	if (r < 0)
 		return r;
-	if (mx_rd_left(&in) && in.p[in.pos] == MX_DER_CTX0) {
-		r = mx_der_next(&in, 0, &el, diag);
-		if (r == 0)
-			r = certificates(cms, &el, diag);
-		if (r < 0)
-			return r;
-	}
-	if (mx_rd_left(&in) && in.p[in.pos] == MX_DER_CTX1) {
-		r = mx_der_next(&in, 0, &el, diag);
-		if (r < 0)
-			return r;
-	}
-	r = mx_der_expect(&in, MX_DER_SET, &el, diag);
+	r = optional(&in, MX_DER_CTX0, &el, diag);
+	if (r > 0)
+		r = certificates(cms, &el, diag);
+	if (r == 0)
+		r = optional(&in, MX_DER_CTX1, &el, diag); /* crls: not used */
+	if (r >= 0)
+		r = expect_in(&in, MX_DER_SET, &el, &s_in, diag);
 	if (r < 0)
 		return r;
-	mx_der_enter(&el, &s_in);
 	r = mx_der_expect(&s_in, MX_DER_SEQUENCE, &si, diag);
 	if (r < 0)
 		return mx_diag_fail_at(diag, el.offset, -EBADMSG, "cms: no SignerInfo");
@@ -389,11 +392,9 @@ int mx_cms_parse(struct mx_cms *ret, const uint8_t *buf, size_t len, uint64_t or
 		return r;
 	if (!IS(&oid, oid_signed_data))
 		return mx_diag_fail_at(diag, oid.offset, -EBADMSG, "cms: not a SignedData");
-	r = mx_der_expect(&in, MX_DER_CTX0, &wrap, diag);
-	if (r < 0)
-		return r;
-	mx_der_enter(&wrap, &w_in);
-	r = mx_der_expect(&w_in, MX_DER_SEQUENCE, &sd, diag);
+	r = expect_in(&in, MX_DER_CTX0, &wrap, &w_in, diag);
+	if (r == 0)
+		r = mx_der_expect(&w_in, MX_DER_SEQUENCE, &sd, diag);
 	if (r < 0)
 		return r;
 	return signed_data(ret, &sd, diag);
@@ -408,19 +409,15 @@ int mx_tstinfo_parse(struct mx_tstinfo *ret, const uint8_t *buf, size_t len, uin
 	int r;
 
 	mx_rd_init(&rd, buf, len, origin);
-	r = mx_der_expect(&rd, MX_DER_SEQUENCE, &tst, diag);
-	if (r < 0)
-		return r;
-	mx_der_enter(&tst, &in);
-	r = mx_der_expect(&in, MX_DER_INTEGER, &el, diag);
+	r = expect_in(&rd, MX_DER_SEQUENCE, &tst, &in, diag);
+	if (r == 0)
+		r = mx_der_expect(&in, MX_DER_INTEGER, &el, diag);
 	if (r == 0)
 		r = mx_der_expect(&in, MX_DER_OID, &el, diag);
 	if (r == 0)
-		r = mx_der_expect(&in, MX_DER_SEQUENCE, &mi, diag);
-	if (r < 0)
-		return r;
-	mx_der_enter(&mi, &m_in);
-	r = alg_id(&m_in, &t.imprint_alg, diag);
+		r = expect_in(&in, MX_DER_SEQUENCE, &mi, &m_in, diag);
+	if (r == 0)
+		r = alg_id(&m_in, &t.imprint_alg, diag);
 	if (r == 0)
 		r = mx_der_expect(&m_in, MX_DER_OCTETSTRING, &el, diag);
 	if (r < 0)

@@ -29,57 +29,52 @@
 #include "util/diag.h"
 #include "util/endian.h"
 
+/* The hash types of codesign.md §2.4: digest size, name, and rank (the higher, the stronger;
+ * the verifier prefers the CD of the highest rank). */
+static const struct {
+	uint32_t type;
+	unsigned size;
+	const char *name;
+	unsigned rank;
+} hash_kinds[] = {
+	{MX_CS_HASHTYPE_SHA1, 20, "sha1", 1},
+	{MX_CS_HASHTYPE_SHA256_TRUNCATED, 20, "sha256-truncated", 2},
+	{MX_CS_HASHTYPE_SHA256, 32, "sha256", 3},
+	{MX_CS_HASHTYPE_SHA384, 48, "sha384", 4},
+	{MX_CS_HASHTYPE_SHA512, 64, "sha512", 5},
+};
+
+#define HASH_KINDS (sizeof(hash_kinds) / sizeof(hash_kinds[0]))
+
+/* Index of TYPE in hash_kinds, or HASH_KINDS when it is unknown. */
+static size_t hash_kind(uint32_t type)
+{
+	size_t i = 0;
+
+	while (i < HASH_KINDS && hash_kinds[i].type != type)
+		i++;
+	return i;
+}
+
 unsigned mx_cs_hash_size(uint32_t type)
 {
-	switch (type) {
-	case MX_CS_HASHTYPE_SHA1:
-	case MX_CS_HASHTYPE_SHA256_TRUNCATED:
-		return 20;
-	case MX_CS_HASHTYPE_SHA256:
-		return 32;
-	case MX_CS_HASHTYPE_SHA384:
-		return 48;
-	case MX_CS_HASHTYPE_SHA512:
-		return 64;
-	default:
-		return 0;
-	}
+	size_t i = hash_kind(type);
+
+	return i < HASH_KINDS ? hash_kinds[i].size : 0;
 }
 
 const char *mx_cs_hash_name(uint32_t type)
 {
-	switch (type) {
-	case MX_CS_HASHTYPE_SHA1:
-		return "sha1";
-	case MX_CS_HASHTYPE_SHA256:
-		return "sha256";
-	case MX_CS_HASHTYPE_SHA256_TRUNCATED:
-		return "sha256-truncated";
-	case MX_CS_HASHTYPE_SHA384:
-		return "sha384";
-	case MX_CS_HASHTYPE_SHA512:
-		return "sha512";
-	default:
-		return "unknown";
-	}
+	size_t i = hash_kind(type);
+
+	return i < HASH_KINDS ? hash_kinds[i].name : "unknown";
 }
 
 unsigned mx_cs_hash_rank(uint32_t type)
 {
-	switch (type) {
-	case MX_CS_HASHTYPE_SHA1:
-		return 1;
-	case MX_CS_HASHTYPE_SHA256_TRUNCATED:
-		return 2;
-	case MX_CS_HASHTYPE_SHA256:
-		return 3;
-	case MX_CS_HASHTYPE_SHA384:
-		return 4;
-	case MX_CS_HASHTYPE_SHA512:
-		return 5;
-	default:
-		return 0;
-	}
+	size_t i = hash_kind(type);
+
+	return i < HASH_KINDS ? hash_kinds[i].rank : 0;
 }
 
 static size_t fixed_len(uint32_t version)

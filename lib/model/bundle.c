@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "format/plist_walk.h"
 #include "model/infoplist.h"
 #include "model/plist_guard.h"
 #include "util/alloc.h"
@@ -66,69 +67,51 @@ static int cmp_lib(const void *a, const void *b)
 /* Copies dictionary D (OSBundleLibraries or a _<arch> variant) into S. */
 static int libset_fill(struct mx_libset *s, plist_t d)
 {
-	plist_dict_iter it = NULL;
-	char *id = NULL;
-	plist_t v = NULL;
+	struct mx_dict_walk w = {.dict = d};
 	uint32_t n = plist_dict_get_size(d);
 
 	s->v = mx_calloc((size_t)n + 1, sizeof(*s->v));
 	if (!s->v)
 		return -ENOMEM;
-	plist_dict_new_iter(d, &it);
-	while (s->n < n) {
-		plist_dict_next_item(d, it, &id, &v);
-		if (!id)
-			break;
-		s->v[s->n].id = mx_strdup(id);
-		free(id);
-		id = NULL;
+	while (s->n < n && mx_dict_next(&w)) {
+		s->v[s->n].id = mx_strdup(w.key);
 		if (!s->v[s->n].id) {
-			free(it);
+			mx_dict_walk_end(&w);
 			return -ENOMEM;
 		}
-		s->v[s->n].version = plist_get_node_type(v) == PLIST_STRING
-					     ? plist_get_string_ptr(v, NULL)
+		s->v[s->n].version = plist_get_node_type(w.val) == PLIST_STRING
+					     ? plist_get_string_ptr(w.val, NULL)
 					     : NULL;
 		s->n++;
 	}
-	free(it);
+	mx_dict_walk_end(&w);
 	qsort(s->v, s->n, sizeof(*s->v), cmp_lib);
 	return 0;
 }
 
 static int read_libraries(struct macext_kext *k)
 {
-	plist_dict_iter it = NULL;
-	char *key = NULL;
-	plist_t v = NULL;
+	struct mx_dict_walk w = {.dict = k->info};
 	uint32_t n = plist_dict_get_size(k->info);
 	int r = 0;
 
 	k->libsets = mx_calloc((size_t)n + 1, sizeof(*k->libsets));
 	if (!k->libsets)
 		return -ENOMEM;
-	plist_dict_new_iter(k->info, &it);
-	for (;;) {
+	while (r == 0 && mx_dict_next(&w)) {
 		struct mx_libset *s;
 
-		plist_dict_next_item(k->info, it, &key, &v);
-		if (!key)
-			break;
-		if (plist_get_node_type(v) == PLIST_DICT &&
-		    (strcmp(key, "OSBundleLibraries") == 0 ||
-		     strncmp(key, "OSBundleLibraries_", 18) == 0)) {
+		if (plist_get_node_type(w.val) == PLIST_DICT &&
+		    (strcmp(w.key, "OSBundleLibraries") == 0 ||
+		     strncmp(w.key, "OSBundleLibraries_", 18) == 0)) {
 			s = &k->libsets[k->nlibsets++];
-			if (key[17] == '_' && !(s->arch = mx_strdup(key + 18)))
+			if (w.key[17] == '_' && !(s->arch = mx_strdup(w.key + 18)))
 				r = -ENOMEM;
 			if (r == 0)
-				r = libset_fill(s, v);
+				r = libset_fill(s, w.val);
 		}
-		free(key);
-		key = NULL;
-		if (r < 0)
-			break;
 	}
-	free(it);
+	mx_dict_walk_end(&w);
 	return r;
 }
 

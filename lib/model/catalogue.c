@@ -109,11 +109,61 @@ void macext_catalogue_free(struct macext_catalogue_kext *v, size_t n)
 	mx_free(v);
 }
 
-static int fill_kext(struct macext_catalogue_kext *k, json_t *e, const char *version,
-		     const char *darwin)
+/* Fills record REC from entry E of a data table for release V (DARWIN its Darwin version):
+ * 1 when filled, 0 when V does not have the entry, or a code (REC may be half filled). */
+typedef int (*fill_fn)(void *rec, json_t *e, const struct macext_macos_version *v,
+		       const char *darwin);
+
+/* The records of release V in array KEY of data file NAME, one of SIZE bytes per entry that
+ * FILL keeps, in a calloc'd array one longer than needed; FREE releases them on failure. */
+static int load_table(const char *name, const char *key, const struct macext_macos_version *v,
+		      size_t size, fill_fn fill, void (*free_fn)(void *recs, size_t n), void **ret,
+		      size_t *ret_n)
 {
+	json_t *root = NULL, *entries, *e;
+	char *out = NULL;
+	char darwin[16];
+	size_t i, n = 0;
+	int r;
+
+	r = mx_macos_darwin_version(v, darwin);
+	if (r < 0)
+		return r;
+	r = mx_catalogue_load(name, &root);
+	if (r < 0)
+		return r;
+	entries = json_object_get(root, key);
+	out = mx_calloc(json_array_size(entries) + 1, size);
+	if (!out) {
+		r = -ENOMEM;
+		goto out;
+	}
+	json_array_foreach(entries, i, e) {
+		r = fill(out + n * size, e, v, darwin);
+		if (r != 0)
+			n++; /* a half-filled record is freed with the others */
+		if (r < 0)
+			goto out;
+	}
+	*ret = out;
+	*ret_n = n;
+	out = NULL;
+	r = 0;
+out:
+	if (out)
+		free_fn(out, n);
+	json_decref(root);
+	return r;
+}
+
+static int fill_kext(void *rec, json_t *e, const struct macext_macos_version *v, const char *darwin)
+{
+	struct macext_catalogue_kext *k = rec;
+	const char *version = entry_version(e, v, darwin);
 	bool failed = false;
 
+	if (!version)
+		return 0;
 	k->id = dup_opt(json_string_value(json_object_get(e, "id")), &failed);
 	k->bundle_name = dup_opt(json_string_value(json_object_get(e, "bundle_name")), &failed);
 	k->parent = dup_opt(json_string_value(json_object_get(e, "parent")), &failed);
@@ -124,46 +174,24 @@ static int fill_kext(struct macext_catalogue_kext *k, json_t *e, const char *ver
 	k->executable = json_is_true(json_object_get(e, "executable"));
 	if (failed)
 		return -ENOMEM;
-	return k->id && k->bundle_name ? 0 : -EBADMSG;
+	return k->id && k->bundle_name ? 1 : -EBADMSG;
+}
+
+static void free_kexts(void *recs, size_t n)
+{
+	macext_catalogue_free(recs, n);
 }
 
 int macext_catalogue_kexts(const struct macext_macos_version *v,
 			   struct macext_catalogue_kext **ret, size_t *ret_n)
 {
-	struct macext_catalogue_kext *out = NULL;
-	json_t *root = NULL, *kexts, *e;
-	char darwin[16];
-	size_t i, n = 0;
+	void *out;
 	int r;
 
-	r = mx_macos_darwin_version(v, darwin);
-	if (r < 0)
-		return r;
-	r = mx_catalogue_load("kpi_catalogue.json", &root);
-	if (r < 0)
-		return r;
-	kexts = json_object_get(root, "kexts");
-	out = mx_calloc(json_array_size(kexts) + 1, sizeof(*out));
-	if (!out) {
-		r = -ENOMEM;
-		goto out;
-	}
-	json_array_foreach(kexts, i, e) {
-		const char *version = entry_version(e, v, darwin);
-
-		if (!version)
-			continue;
-		r = fill_kext(&out[n++], e, version, darwin);
-		if (r < 0)
-			goto out;
-	}
-	*ret = out;
-	*ret_n = n;
-	out = NULL;
-	r = 0;
-out:
-	macext_catalogue_free(out, n);
-	json_decref(root);
+	r = load_table("kpi_catalogue.json", "kexts", v, sizeof(**ret), fill_kext, free_kexts, &out,
+		       ret_n);
+	if (r == 0)
+		*ret = out;
 	return r;
 }
 
@@ -178,52 +206,40 @@ void macext_exclude_list_free(struct macext_exclude_entry *v, size_t n)
 	mx_free(v);
 }
 
+static int fill_exclude(void *rec, json_t *e, const struct macext_macos_version *v,
+			const char *darwin)
+{
+	struct macext_exclude_entry *x = rec;
+	struct macext_macos_version since;
+	bool failed = false;
+
+	(void)darwin;
+	if (entry_bound(e, "since", &since) < 0)
+		return -EBADMSG;
+	if (macext_macos_cmp(v, &since) < 0)
+		return 0;
+	x->id = dup_opt(json_string_value(json_object_get(e, "id")), &failed);
+	x->rule = dup_opt(json_string_value(json_object_get(e, "rule")), &failed);
+	if (failed)
+		return -ENOMEM;
+	return x->id && x->rule ? 1 : -EBADMSG;
+}
+
+static void free_exclude(void *recs, size_t n)
+{
+	macext_exclude_list_free(recs, n);
+}
+
 int macext_catalogue_exclude_list(const struct macext_macos_version *v,
 				  struct macext_exclude_entry **ret, size_t *ret_n)
 {
-	struct macext_exclude_entry *out = NULL;
-	json_t *root = NULL, *entries, *e;
-	char darwin[16];
-	size_t i, n = 0;
+	void *out;
 	int r;
 
-	r = mx_macos_darwin_version(v, darwin);
-	if (r < 0)
-		return r;
-	r = mx_catalogue_load("exclude_list.json", &root);
-	if (r < 0)
-		return r;
-	entries = json_object_get(root, "entries");
-	out = mx_calloc(json_array_size(entries) + 1, sizeof(*out));
-	if (!out) {
-		r = -ENOMEM;
-		goto out;
-	}
-	json_array_foreach(entries, i, e) {
-		struct macext_macos_version since;
-		bool failed = false;
-
-		if (entry_bound(e, "since", &since) < 0) {
-			r = -EBADMSG;
-			goto out;
-		}
-		if (macext_macos_cmp(v, &since) < 0)
-			continue;
-		out[n].id = dup_opt(json_string_value(json_object_get(e, "id")), &failed);
-		out[n].rule = dup_opt(json_string_value(json_object_get(e, "rule")), &failed);
-		n++;
-		if (failed || !out[n - 1].id || !out[n - 1].rule) {
-			r = failed ? -ENOMEM : -EBADMSG;
-			goto out;
-		}
-	}
-	*ret = out;
-	*ret_n = n;
-	out = NULL;
-	r = 0;
-out:
-	macext_exclude_list_free(out, n);
-	json_decref(root);
+	r = load_table("exclude_list.json", "entries", v, sizeof(**ret), fill_exclude, free_exclude,
+		       &out, ret_n);
+	if (r == 0)
+		*ret = out;
 	return r;
 }
 

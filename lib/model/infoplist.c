@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/plist_walk.h"
 #include "model/plist_guard.h"
 #include "model/strbuf.h"
 #include "util/alloc.h"
@@ -411,52 +412,31 @@ static void check_personalities(struct check *c)
 {
 	plist_t ps = typed(c, get(c, "IOKitPersonalities"), "IOKitPersonalities", PLIST_DICT,
 			   false, "info-plist.personality");
-	plist_dict_iter it = NULL;
-	char *name = NULL;
-	plist_t p = NULL;
+	struct mx_dict_walk w = {.dict = ps};
 
-	if (!ps)
-		return;
-	plist_dict_new_iter(ps, &it);
-	for (;;) {
-		plist_dict_next_item(ps, it, &name, &p);
-		if (!name)
-			break;
-		check_personality(c, p, name);
-		free(name);
-		name = NULL;
-	}
-	free(it);
+	while (mx_dict_next(&w))
+		check_personality(c, w.val, w.key);
 }
 
 /* One OSBundleLibraries dictionary (plain or _<arch>) at KEY. Returns its entry count. */
 static uint32_t check_library_dict(struct check *c, plist_t libs, const char *key,
 				   bool *ret_kernel, bool *ret_kpi)
 {
-	plist_dict_iter it = NULL;
-	char *id = NULL;
-	plist_t v = NULL;
+	struct mx_dict_walk w = {.dict = libs};
 	uint32_t n = 0;
 
 	if (!typed(c, libs, key, PLIST_DICT, false, NULL))
 		return 0;
-	plist_dict_new_iter(libs, &it);
-	for (;;) {
+	while (mx_dict_next(&w)) {
 		char loc[512];
 
-		plist_dict_next_item(libs, it, &id, &v);
-		if (!id)
-			break;
 		n++;
-		snprintf(loc, sizeof(loc), "%s.%s", key, id);
-		*ret_kernel |= mx_is_kernel_library(id);
-		*ret_kpi |= mx_is_kpi_library(id);
-		if (typed(c, v, loc, PLIST_STRING, false, NULL))
-			version_value(c, str(v), loc);
-		free(id);
-		id = NULL;
+		snprintf(loc, sizeof(loc), "%s.%s", key, w.key);
+		*ret_kernel |= mx_is_kernel_library(w.key);
+		*ret_kpi |= mx_is_kpi_library(w.key);
+		if (typed(c, w.val, loc, PLIST_STRING, false, NULL))
+			version_value(c, str(w.val), loc);
 	}
-	free(it);
 	return n;
 }
 
@@ -464,25 +444,15 @@ static uint32_t check_library_dict(struct check *c, plist_t libs, const char *ke
 static void check_libraries(struct check *c, bool has_exe, int64_t compat)
 {
 	bool kernel = false, kpi = false, component = mx_plist_true(c->info, "OSKernelResource");
-	plist_dict_iter it = NULL;
-	char *key = NULL;
-	plist_t v = NULL;
+	struct mx_dict_walk w = {.dict = c->info};
 	uint32_t total = 0, plain;
 
 	plain = check_library_dict(c, get(c, "OSBundleLibraries"), "OSBundleLibraries", &kernel,
 				   &kpi);
 	total = plain;
-	plist_dict_new_iter(c->info, &it);
-	for (;;) {
-		plist_dict_next_item(c->info, it, &key, &v);
-		if (!key)
-			break;
-		if (strncmp(key, "OSBundleLibraries_", 18) == 0)
-			total += check_library_dict(c, v, key, &kernel, &kpi);
-		free(key);
-		key = NULL;
-	}
-	free(it);
+	while (mx_dict_next(&w))
+		if (strncmp(w.key, "OSBundleLibraries_", 18) == 0)
+			total += check_library_dict(c, w.val, w.key, &kernel, &kpi);
 	if (component && get(c, "OSBundleLibraries"))
 		add(c, MACEXT_SEVERITY_ERROR, "info-plist.system-property", "OSBundleLibraries",
 		    "A system kext has a property set that it shouldn't");

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/plist_walk.h"
 #include "model/profile_plist.h"
 
 #define NOTE MACEXT_SEVERITY_NOTE
@@ -155,29 +156,19 @@ static void check_string_array(struct pw *w, plist_t arr, bool teams, enum list_
 /* A dictionary {team ID -> array of strings}. */
 static void check_team_dict(struct pw *w, plist_t dict, bool empty_team_ok, enum list_kind list)
 {
-	plist_dict_iter it = NULL;
-	char *team = NULL;
-	plist_t val = NULL;
+	struct mx_dict_walk e = {.dict = dict};
 
-	plist_dict_new_iter(dict, &it);
-	for (;;) {
-		size_t old;
+	while (mx_dict_next(&e)) {
+		size_t old = mx_kpath_key(&w->v->path, e.key);
 
-		plist_dict_next_item(dict, it, &team, &val);
-		if (!team)
-			break;
-		old = mx_kpath_key(&w->v->path, team);
-		check_team(w, team, empty_team_ok);
-		if (plist_get_node_type(val) != PLIST_ARRAY)
+		check_team(w, e.key, empty_team_ok);
+		if (plist_get_node_type(e.val) != PLIST_ARRAY)
 			ADD(w, ERR, "value.type", "the value for team '%s' is a %s, not an array of "
-			    "strings", team, mx_pv_type_name(val));
+			    "strings", e.key, mx_pv_type_name(e.val));
 		else
-			check_string_array(w, val, false, list);
+			check_string_array(w, e.val, false, list);
 		mx_kpath_pop(&w->v->path, old);
-		free(team);
-		team = NULL;
 	}
-	free(it);
 }
 
 static bool is_common(const char *key)
@@ -191,18 +182,14 @@ static bool is_common(const char *key)
 /* Types, releases and contents of every key; unknown keys are notes. */
 static void check_payload_keys(struct pw *w, plist_t pl, const struct pkey *keys, size_t n)
 {
-	plist_dict_iter it = NULL;
-	char *key = NULL;
-	plist_t val = NULL;
+	struct mx_dict_walk e = {.dict = pl};
 
-	plist_dict_new_iter(pl, &it);
-	for (;;) {
+	while (mx_dict_next(&e)) {
+		const char *key = e.key;
+		plist_t val = e.val;
 		const struct pkey *k = NULL;
 		size_t old;
 
-		plist_dict_next_item(pl, it, &key, &val);
-		if (!key)
-			break;
 		for (size_t i = 0; i < n && !k; i++)
 			if (strcmp(key, keys[i].key) == 0)
 				k = &keys[i];
@@ -230,10 +217,7 @@ static void check_payload_keys(struct pw *w, plist_t pl, const struct pkey *keys
 						k->list);
 		}
 		mx_kpath_pop(&w->v->path, old);
-		free(key);
-		key = NULL;
 	}
-	free(it);
 }
 
 static plist_t typed(plist_t dict, const char *key, plist_type t)
@@ -315,20 +299,14 @@ static void nonremovable_pairs(struct pw *w, plist_t pl, const char *dict_key)
 	plist_t allowed = typed(pl, "AllowedSystemExtensions", PLIST_DICT);
 	plist_t teams = typed(pl, "AllowedTeamIdentifiers", PLIST_ARRAY);
 	bool strict = strcmp(dict_key, "NonRemovableSystemExtensions") == 0;
-	plist_dict_iter it = NULL;
-	char *team = NULL;
-	plist_t arr = NULL;
+	struct mx_dict_walk e = {.dict = dict};
 
-	if (!dict)
-		return;
-	plist_dict_new_iter(dict, &it);
-	for (;;) {
+	while (mx_dict_next(&e)) {
+		const char *team = e.key;
+		plist_t arr = e.val;
 		size_t base;
 		uint32_t n;
 
-		plist_dict_next_item(dict, it, &team, &arr);
-		if (!team)
-			break;
 		base = mx_kpath_key(&w->v->path, dict_key);
 		mx_kpath_key(&w->v->path, team);
 		n = plist_get_node_type(arr) == PLIST_ARRAY ? plist_array_get_size(arr) : 0;
@@ -347,10 +325,7 @@ static void nonremovable_pairs(struct pw *w, plist_t pl, const char *dict_key)
 			mx_kpath_pop(&w->v->path, old);
 		}
 		mx_kpath_pop(&w->v->path, base);
-		free(team);
-		team = NULL;
 	}
-	free(it);
 }
 
 static void types_only(struct pw *w, plist_t pl)
@@ -358,19 +333,12 @@ static void types_only(struct pw *w, plist_t pl)
 	plist_t types = typed(pl, "AllowedSystemExtensionTypes", PLIST_DICT);
 	plist_t teams = typed(pl, "AllowedTeamIdentifiers", PLIST_ARRAY);
 	plist_t allowed = typed(pl, "AllowedSystemExtensions", PLIST_DICT);
-	plist_dict_iter it = NULL;
-	char *team = NULL;
-	plist_t val = NULL;
+	struct mx_dict_walk e = {.dict = types};
 
-	if (!types)
-		return;
-	plist_dict_new_iter(types, &it);
-	for (;;) {
+	while (mx_dict_next(&e)) {
+		const char *team = e.key;
 		size_t old;
 
-		plist_dict_next_item(types, it, &team, &val);
-		if (!team)
-			break;
 		if (!array_has(teams, team) && !mx_pv_get(allowed, team)) {
 			old = mx_kpath_key(&w->v->path, "AllowedSystemExtensionTypes");
 			mx_kpath_key(&w->v->path, team);
@@ -379,10 +347,7 @@ static void types_only(struct pw *w, plist_t pl)
 			    "nor AllowedSystemExtensions: types restrict, they grant nothing", team);
 			mx_kpath_pop(&w->v->path, old);
 		}
-		free(team);
-		team = NULL;
 	}
-	free(it);
 }
 
 void mx_pv_sysext_payload(struct mx_pv *v, plist_t pl)

@@ -50,12 +50,20 @@ static int strcmp_null(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
+/* The (team_id, bundle_id) key order of kext_policy, kext_policy_mdm and macext_pending. */
+static int team_bundle_cmp(const char *team_a, const char *bundle_a, const char *team_b,
+			   const char *bundle_b)
+{
+	int c = strcmp_null(team_a, team_b);
+
+	return c ? c : strcmp_null(bundle_a, bundle_b);
+}
+
 static int policy_cmp(const void *a, const void *b)
 {
 	const struct macext_kext_policy *x = a, *y = b;
-	int c = strcmp_null(x->team_id, y->team_id);
 
-	return c ? c : strcmp_null(x->bundle_id, y->bundle_id);
+	return team_bundle_cmp(x->team_id, x->bundle_id, y->team_id, y->bundle_id);
 }
 
 static int history_cmp(const void *a, const void *b)
@@ -70,10 +78,8 @@ static int history_cmp(const void *a, const void *b)
 static int mdm_cmp(const void *a, const void *b)
 {
 	const struct macext_kext_policy_mdm *x = a, *y = b;
-	int c = strcmp_null(x->team_id, y->team_id);
+	int c = team_bundle_cmp(x->team_id, x->bundle_id, y->team_id, y->bundle_id);
 
-	if (!c)
-		c = strcmp_null(x->bundle_id, y->bundle_id);
 	return c ? c : strcmp_null(x->payload_uuid, y->payload_uuid);
 }
 
@@ -87,9 +93,8 @@ static int setting_cmp(const void *a, const void *b)
 static int pending_cmp(const void *a, const void *b)
 {
 	const struct macext_pending_approval *x = a, *y = b;
-	int c = strcmp_null(x->team_id, y->team_id);
 
-	return c ? c : strcmp_null(x->bundle_id, y->bundle_id);
+	return team_bundle_cmp(x->team_id, x->bundle_id, y->team_id, y->bundle_id);
 }
 
 static int policy_copy(void *d, const void *s)
@@ -352,17 +357,47 @@ static int not_found(struct macext_store *s, const char *what, const char *team_
 				  bundle_id);
 }
 
+/* Copies the row of table T equal to KEY, keyed (TEAM_ID, BUNDLE_ID), into RET; -ENOENT
+ * naming WHAT when there is none. */
+static int get_keyed(struct macext_store *s, int t, const void *key, const char *what,
+		     const char *team_id, const char *bundle_id, void *ret)
+{
+	const struct mtab *tab = &M(s)->t[t];
+	const void *rec = mtab_find(tab, key);
+
+	if (!rec)
+		return not_found(s, what, team_id, bundle_id);
+	if (tab->copy(ret, rec) < 0)
+		return nomem(s, what);
+	return 0;
+}
+
+/* Inserts or replaces REC in table T, then calls the test hook HOOK. */
+static int put(struct macext_store *s, int t, const void *rec, const char *what, const char *hook)
+{
+	if (mtab_put(&M(s)->t[t], rec) < 0)
+		return nomem(s, what);
+	mx_store_hook(s, hook);
+	return 0;
+}
+
+/* Removes the row of table T equal to KEY, keyed (TEAM_ID, BUNDLE_ID), then calls the test
+ * hook HOOK; -ENOENT naming WHAT when there is none. */
+static int remove_keyed(struct macext_store *s, int t, const void *key, const char *what,
+			const char *hook, const char *team_id, const char *bundle_id)
+{
+	if (mtab_remove(&M(s)->t[t], key) < 0)
+		return not_found(s, what, team_id, bundle_id);
+	mx_store_hook(s, hook);
+	return 0;
+}
+
 static int mem_policy_get(struct macext_store *s, const char *team_id, const char *bundle_id,
 			  struct macext_kext_policy *ret)
 {
 	struct macext_kext_policy key = {.team_id = team_id, .bundle_id = bundle_id};
-	const struct macext_kext_policy *p = mtab_find(&M(s)->t[T_POLICY], &key);
 
-	if (!p)
-		return not_found(s, "kext policy", team_id, bundle_id);
-	if (mx_store_policy_copy(ret, p) < 0)
-		return nomem(s, "kext policy");
-	return 0;
+	return get_keyed(s, T_POLICY, &key, "kext policy", team_id, bundle_id, ret);
 }
 
 static int mem_policy_put(struct macext_store *s, const struct macext_kext_policy *p)
@@ -370,20 +405,15 @@ static int mem_policy_put(struct macext_store *s, const struct macext_kext_polic
 	struct macext_kext_policy t = *p;
 
 	t.allowed_raw = p->allowed ? "1" : "0"; /* what SQLite would read back */
-	if (mtab_put(&M(s)->t[T_POLICY], &t) < 0)
-		return nomem(s, "kext policy");
-	mx_store_hook(s, "kext_policy_put");
-	return 0;
+	return put(s, T_POLICY, &t, "kext policy", "kext_policy_put");
 }
 
 static int mem_policy_delete(struct macext_store *s, const char *team_id, const char *bundle_id)
 {
 	struct macext_kext_policy key = {.team_id = team_id, .bundle_id = bundle_id};
 
-	if (mtab_remove(&M(s)->t[T_POLICY], &key) < 0)
-		return not_found(s, "kext policy", team_id, bundle_id);
-	mx_store_hook(s, "kext_policy_delete");
-	return 0;
+	return remove_keyed(s, T_POLICY, &key, "kext policy", "kext_policy_delete", team_id,
+			    bundle_id);
 }
 
 static int mem_policy_foreach(struct macext_store *s, const char *team_id, const char *bundle_id,
@@ -408,10 +438,7 @@ static int mem_policy_foreach(struct macext_store *s, const char *team_id, const
 
 static int mem_history_add(struct macext_store *s, const struct macext_kext_load_history *h)
 {
-	if (mtab_put(&M(s)->t[T_HISTORY], h) < 0)
-		return nomem(s, "load history");
-	mx_store_hook(s, "load_history_add");
-	return 0;
+	return put(s, T_HISTORY, h, "load history", "load_history_add");
 }
 
 static int mem_history_foreach(struct macext_store *s, macext_kext_load_history_fn fn,
@@ -483,31 +510,20 @@ static int mem_setting_set(struct macext_store *s, const char *name, const char 
 {
 	struct msetting rec = {(char *)name, (char *)value};
 
-	if (mtab_put(&M(s)->t[T_SETTING], &rec) < 0)
-		return nomem(s, "setting");
-	mx_store_hook(s, "setting_set");
-	return 0;
+	return put(s, T_SETTING, &rec, "setting", "setting_set");
 }
 
 static int mem_pending_add(struct macext_store *s, const struct macext_pending_approval *p)
 {
-	if (mtab_put(&M(s)->t[T_PENDING], p) < 0)
-		return nomem(s, "pending approval");
-	mx_store_hook(s, "pending_add");
-	return 0;
+	return put(s, T_PENDING, p, "pending approval", "pending_add");
 }
 
 static int mem_pending_get(struct macext_store *s, const char *team_id, const char *bundle_id,
 			   struct macext_pending_approval *ret)
 {
 	struct macext_pending_approval key = {.team_id = team_id, .bundle_id = bundle_id};
-	const struct macext_pending_approval *p = mtab_find(&M(s)->t[T_PENDING], &key);
 
-	if (!p)
-		return not_found(s, "pending approval", team_id, bundle_id);
-	if (mx_store_pending_copy(ret, p) < 0)
-		return nomem(s, "pending approval");
-	return 0;
+	return get_keyed(s, T_PENDING, &key, "pending approval", team_id, bundle_id, ret);
 }
 
 static int mem_pending_foreach(struct macext_store *s, macext_pending_approval_fn fn,
@@ -528,10 +544,8 @@ static int mem_pending_remove(struct macext_store *s, const char *team_id, const
 {
 	struct macext_pending_approval key = {.team_id = team_id, .bundle_id = bundle_id};
 
-	if (mtab_remove(&M(s)->t[T_PENDING], &key) < 0)
-		return not_found(s, "pending approval", team_id, bundle_id);
-	mx_store_hook(s, "pending_remove");
-	return 0;
+	return remove_keyed(s, T_PENDING, &key, "pending approval", "pending_remove", team_id,
+			    bundle_id);
 }
 
 const struct macext_store_ops mx_store_memory_ops = {

@@ -196,13 +196,26 @@ static int bind_int(struct sql_store *q, sqlite3_stmt *st, int i, int64_t v)
 	return rc == SQLITE_OK ? 0 : fail(q, rc, "bind");
 }
 
-/* Runs a bound statement that changes data, then the test hook. */
-static int run(struct sql_store *q, sqlite3_stmt *st, const char *what)
+/* Prepares statement ID and binds V[0..N) as its parameters 1..N; ST is reset when a bind
+ * fails. */
+static int get_bound(struct sql_store *q, enum stmt_id id, const char *const *v, int n,
+		     sqlite3_stmt **ret)
 {
-	int rc = sqlite3_step(st);
-	int r = 0;
+	int r = get_stmt(q, id, ret);
 
-	if (rc != SQLITE_DONE)
+	if (r == 0 && (r = bind_texts(q, *ret, v, n)) < 0)
+		done(*ret);
+	return r;
+}
+
+/* Runs ST, a statement that changes data, unless binding its last parameters failed (BOUND,
+ * then passed back); resets ST either way and calls the test hook after a success. */
+static int run(struct sql_store *q, sqlite3_stmt *st, int bound, const char *what)
+{
+	int r = bound;
+	int rc;
+
+	if (r == 0 && (rc = sqlite3_step(st)) != SQLITE_DONE)
 		r = fail(q, rc, what);
 	done(st);
 	if (r == 0)
@@ -641,31 +654,57 @@ static int nomem(struct sql_store *q, const char *what)
 	return mx_diag_fail_nopos(&q->base.diag, -ENOMEM, "%s: out of memory", what);
 }
 
-static int sql_policy_get(struct macext_store *s, const char *team_id, const char *bundle_id,
-			  struct macext_kext_policy *ret)
+/* Reads the row keyed (TEAM_ID, BUNDLE_ID) with statement ID through COPY (false: out of
+ * memory); -ENOENT naming WHAT when there is none. */
+static int get_keyed(struct sql_store *q, enum stmt_id id, const char *what, const char *team_id,
+		     const char *bundle_id, bool (*copy)(sqlite3_stmt *st, void *ret), void *ret)
 {
-	struct sql_store *q = Q(s);
 	const char *key[] = {team_id, bundle_id};
-	struct macext_kext_policy p;
 	sqlite3_stmt *st;
 	int rc, r;
 
-	r = get_stmt(q, S_POL_GET, &st);
+	r = get_bound(q, id, key, 2, &st);
 	if (r < 0)
 		return r;
-	r = bind_texts(q, st, key, 2);
-	if (r < 0)
-		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
-		r = not_found(q, "kext policy", team_id, bundle_id);
+		r = not_found(q, what, team_id, bundle_id);
 	else if (rc != SQLITE_ROW)
-		r = fail(q, rc, "kext policy");
-	else if (!read_policy(st, &p) || mx_store_policy_copy(ret, &p) < 0)
-		r = nomem(q, "kext policy");
-out:
+		r = fail(q, rc, what);
+	else if (!copy(st, ret))
+		r = nomem(q, what);
 	done(st);
 	return r;
+}
+
+/* Deletes the row keyed (TEAM_ID, BUNDLE_ID) with statement ID (HOOK names it for the test
+ * hook); -ENOENT naming WHAT when there was none. */
+static int delete_keyed(struct sql_store *q, enum stmt_id id, const char *hook, const char *what,
+			const char *team_id, const char *bundle_id)
+{
+	const char *key[] = {team_id, bundle_id};
+	sqlite3_stmt *st;
+	int r;
+
+	r = get_bound(q, id, key, 2, &st);
+	if (r == 0)
+		r = run(q, st, 0, hook);
+	if (r == 0 && sqlite3_changes(q->db) == 0)
+		r = not_found(q, what, team_id, bundle_id);
+	return r;
+}
+
+static bool copy_policy(sqlite3_stmt *st, void *ret)
+{
+	struct macext_kext_policy p;
+
+	return read_policy(st, &p) && mx_store_policy_copy(ret, &p) == 0;
+}
+
+static int sql_policy_get(struct macext_store *s, const char *team_id, const char *bundle_id,
+			  struct macext_kext_policy *ret)
+{
+	return get_keyed(Q(s), S_POL_GET, "kext policy", team_id, bundle_id, copy_policy, ret);
 }
 
 static int sql_policy_put(struct macext_store *s, const struct macext_kext_policy *p)
@@ -675,37 +714,19 @@ static int sql_policy_put(struct macext_store *s, const struct macext_kext_polic
 	sqlite3_stmt *st;
 	int r;
 
-	r = get_stmt(q, S_POL_PUT, &st);
+	r = get_bound(q, S_POL_PUT, v, 2, &st);
 	if (r < 0)
 		return r;
-	if ((r = bind_texts(q, st, v, 2)) < 0 || (r = bind_int(q, st, 3, p->allowed)) < 0 ||
-	    (r = bind_str(q, st, 4, p->developer_name)) < 0 ||
-	    (r = bind_int(q, st, 5, p->flags)) < 0) {
-		done(st);
-		return r;
-	}
-	return run(q, st, "kext_policy_put");
+	if ((r = bind_int(q, st, 3, p->allowed)) == 0 &&
+	    (r = bind_str(q, st, 4, p->developer_name)) == 0)
+		r = bind_int(q, st, 5, p->flags);
+	return run(q, st, r, "kext_policy_put");
 }
 
 static int sql_policy_delete(struct macext_store *s, const char *team_id, const char *bundle_id)
 {
-	struct sql_store *q = Q(s);
-	const char *key[] = {team_id, bundle_id};
-	sqlite3_stmt *st;
-	int r;
-
-	r = get_stmt(q, S_POL_DEL, &st);
-	if (r < 0)
-		return r;
-	r = bind_texts(q, st, key, 2);
-	if (r < 0) {
-		done(st);
-		return r;
-	}
-	r = run(q, st, "kext_policy_delete");
-	if (r == 0 && sqlite3_changes(q->db) == 0)
-		r = not_found(q, "kext policy", team_id, bundle_id);
-	return r;
+	return delete_keyed(Q(s), S_POL_DEL, "kext_policy_delete", "kext policy", team_id,
+			    bundle_id);
 }
 
 /* The caller's callback for a walk. */
@@ -719,12 +740,17 @@ struct cb {
 	void *userdata;
 };
 
-/* Steps ST (already bound) and hands each row to EACH; resets ST. */
-static int walk(struct sql_store *q, sqlite3_stmt *st, const char *what,
-		int (*each)(sqlite3_stmt *st, const struct cb *cb), const struct cb *cb)
+/* Prepares statement ID, binds KEY[0..N) and hands each row to EACH; resets the statement. */
+static int walk(struct sql_store *q, enum stmt_id id, const char *const *key, int n,
+		const char *what, int (*each)(sqlite3_stmt *st, const struct cb *cb),
+		const struct cb *cb)
 {
-	int rc, r = 0;
+	sqlite3_stmt *st;
+	int rc, r;
 
+	r = get_bound(q, id, key, n, &st);
+	if (r < 0)
+		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r = each(st, cb);
 		if (r == -ENOMEM)
@@ -750,20 +776,9 @@ static int each_policy(sqlite3_stmt *st, const struct cb *cb)
 static int sql_policy_foreach(struct macext_store *s, const char *team_id, const char *bundle_id,
 			      macext_kext_policy_fn fn, void *userdata)
 {
-	struct sql_store *q = Q(s);
 	const char *key[] = {team_id, bundle_id};
-	sqlite3_stmt *st;
-	int r;
 
-	r = get_stmt(q, S_POL_EACH, &st);
-	if (r < 0)
-		return r;
-	r = bind_texts(q, st, key, 2);
-	if (r < 0) {
-		done(st);
-		return r;
-	}
-	return walk(q, st, "kext policy", each_policy,
+	return walk(Q(s), S_POL_EACH, key, 2, "kext policy", each_policy,
 		    &(struct cb){.fn.pol = fn, .userdata = userdata});
 }
 
@@ -775,15 +790,12 @@ static int sql_history_add(struct macext_store *s, const struct macext_kext_load
 	sqlite3_stmt *st;
 	int r;
 
-	r = get_stmt(q, s->has_cdhash ? S_HIST_ADD_CD : S_HIST_ADD, &st);
+	r = get_bound(q, s->has_cdhash ? S_HIST_ADD_CD : S_HIST_ADD, v, 6, &st);
 	if (r < 0)
 		return r;
-	if ((r = bind_texts(q, st, v, 6)) < 0 || (r = bind_int(q, st, 7, h->flags)) < 0 ||
-	    (s->has_cdhash && (r = bind_str(q, st, 8, h->cdhash)) < 0)) {
-		done(st);
-		return r;
-	}
-	return run(q, st, "load_history_add");
+	if ((r = bind_int(q, st, 7, h->flags)) == 0 && s->has_cdhash)
+		r = bind_str(q, st, 8, h->cdhash);
+	return run(q, st, r, "load_history_add");
 }
 
 static int each_history(sqlite3_stmt *st, const struct cb *cb)
@@ -798,30 +810,22 @@ static int each_history(sqlite3_stmt *st, const struct cb *cb)
 static int sql_history_foreach(struct macext_store *s, macext_kext_load_history_fn fn,
 			       void *userdata)
 {
-	struct sql_store *q = Q(s);
-	sqlite3_stmt *st;
-	int r = get_stmt(q, s->has_cdhash ? S_HIST_EACH_CD : S_HIST_EACH, &st);
-
-	if (r < 0)
-		return r;
-	return walk(q, st, "load history", each_history,
-		    &(struct cb){.fn.hist = fn, .userdata = userdata});
+	return walk(Q(s), s->has_cdhash ? S_HIST_EACH_CD : S_HIST_EACH, NULL, 0, "load history",
+		    each_history, &(struct cb){.fn.hist = fn, .userdata = userdata});
 }
 
 static int mdm_insert(struct sql_store *q, const struct macext_kext_policy_mdm *m)
 {
 	const char *v[] = {m->team_id, m->bundle_id};
 	sqlite3_stmt *st;
-	int r = get_stmt(q, S_MDM_INS, &st);
+	int r;
 
+	r = get_bound(q, S_MDM_INS, v, 2, &st);
 	if (r < 0)
 		return r;
-	if ((r = bind_texts(q, st, v, 2)) < 0 || (r = bind_int(q, st, 3, m->allowed)) < 0 ||
-	    (r = bind_str(q, st, 4, m->payload_uuid)) < 0) {
-		done(st);
-		return r;
-	}
-	return run(q, st, "mdm_policy_insert");
+	if ((r = bind_int(q, st, 3, m->allowed)) == 0)
+		r = bind_str(q, st, 4, m->payload_uuid);
+	return run(q, st, r, "mdm_policy_insert");
 }
 
 /* Invariant 4: DELETE + INSERTs under one savepoint. */
@@ -837,7 +841,7 @@ static int sql_mdm_replace_all(struct macext_store *s, const struct macext_kext_
 		return r;
 	r = get_stmt(q, S_MDM_DEL, &st);
 	if (r == 0)
-		r = run(q, st, "mdm_policy_delete");
+		r = run(q, st, 0, "mdm_policy_delete");
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = mdm_insert(q, &rows[i]);
 	if (r == 0)
@@ -860,13 +864,7 @@ static int each_mdm(sqlite3_stmt *st, const struct cb *cb)
 
 static int sql_mdm_foreach(struct macext_store *s, macext_kext_policy_mdm_fn fn, void *userdata)
 {
-	struct sql_store *q = Q(s);
-	sqlite3_stmt *st;
-	int r = get_stmt(q, S_MDM_EACH, &st);
-
-	if (r < 0)
-		return r;
-	return walk(q, st, "mdm policy", each_mdm,
+	return walk(Q(s), S_MDM_EACH, NULL, 0, "mdm policy", each_mdm,
 		    &(struct cb){.fn.mdm = fn, .userdata = userdata});
 }
 
@@ -879,12 +877,9 @@ static int sql_setting_get(struct macext_store *s, const char *name, char **ret)
 	char *copy = NULL;
 	int rc, r;
 
-	r = get_stmt(q, S_SET_GET, &st);
+	r = get_bound(q, S_SET_GET, &name, 1, &st);
 	if (r < 0)
 		return r;
-	r = bind_texts(q, st, &name, 1);
-	if (r < 0)
-		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		r = mx_diag_fail_nopos(&s->diag, -ENOENT, "setting %s: not set", name);
@@ -897,7 +892,6 @@ static int sql_setting_get(struct macext_store *s, const char *name, char **ret)
 		else
 			*ret = copy;
 	}
-out:
 	done(st);
 	return r;
 }
@@ -907,16 +901,12 @@ static int sql_setting_set(struct macext_store *s, const char *name, const char 
 	struct sql_store *q = Q(s);
 	const char *v[] = {name, value};
 	sqlite3_stmt *st;
-	int r = get_stmt(q, S_SET_PUT, &st);
+	int r;
 
+	r = get_bound(q, S_SET_PUT, v, 2, &st);
 	if (r < 0)
 		return r;
-	r = bind_texts(q, st, v, 2);
-	if (r < 0) {
-		done(st);
-		return r;
-	}
-	return run(q, st, "setting_set");
+	return run(q, st, 0, "setting_set");
 }
 
 /* Invariant: a read-write store always has macext_pending (prepare_schema adds it); only a
@@ -926,44 +916,29 @@ static int sql_pending_add(struct macext_store *s, const struct macext_pending_a
 	struct sql_store *q = Q(s);
 	const char *v[] = {p->team_id, p->bundle_id, p->developer_name, p->path};
 	sqlite3_stmt *st;
-	int r = get_stmt(q, S_PEND_PUT, &st);
+	int r;
 
+	r = get_bound(q, S_PEND_PUT, v, 4, &st);
 	if (r < 0)
 		return r;
-	if ((r = bind_texts(q, st, v, 4)) < 0 || (r = bind_int(q, st, 5, p->blocked_at)) < 0) {
-		done(st);
-		return r;
-	}
-	return run(q, st, "pending_add");
+	return run(q, st, bind_int(q, st, 5, p->blocked_at), "pending_add");
+}
+
+static bool copy_pending(sqlite3_stmt *st, void *ret)
+{
+	struct macext_pending_approval p;
+
+	return read_pending(st, &p) && mx_store_pending_copy(ret, &p) == 0;
 }
 
 static int sql_pending_get(struct macext_store *s, const char *team_id, const char *bundle_id,
 			   struct macext_pending_approval *ret)
 {
 	struct sql_store *q = Q(s);
-	const char *key[] = {team_id, bundle_id};
-	struct macext_pending_approval p;
-	sqlite3_stmt *st;
-	int rc, r;
 
 	if (!q->has_pending)
 		return not_found(q, "pending approval", team_id, bundle_id);
-	r = get_stmt(q, S_PEND_GET, &st);
-	if (r < 0)
-		return r;
-	r = bind_texts(q, st, key, 2);
-	if (r < 0)
-		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		r = not_found(q, "pending approval", team_id, bundle_id);
-	else if (rc != SQLITE_ROW)
-		r = fail(q, rc, "pending approval");
-	else if (!read_pending(st, &p) || mx_store_pending_copy(ret, &p) < 0)
-		r = nomem(q, "pending approval");
-out:
-	done(st);
-	return r;
+	return get_keyed(q, S_PEND_GET, "pending approval", team_id, bundle_id, copy_pending, ret);
 }
 
 static int each_pending(sqlite3_stmt *st, const struct cb *cb)
@@ -978,37 +953,16 @@ static int each_pending(sqlite3_stmt *st, const struct cb *cb)
 static int sql_pending_foreach(struct macext_store *s, macext_pending_approval_fn fn,
 			       void *userdata)
 {
-	struct sql_store *q = Q(s);
-	sqlite3_stmt *st;
-	int r;
-
-	if (!q->has_pending)
+	if (!Q(s)->has_pending)
 		return 0;
-	r = get_stmt(q, S_PEND_EACH, &st);
-	if (r < 0)
-		return r;
-	return walk(q, st, "pending approval", each_pending,
+	return walk(Q(s), S_PEND_EACH, NULL, 0, "pending approval", each_pending,
 		    &(struct cb){.fn.pend = fn, .userdata = userdata});
 }
 
 static int sql_pending_remove(struct macext_store *s, const char *team_id, const char *bundle_id)
 {
-	struct sql_store *q = Q(s);
-	const char *key[] = {team_id, bundle_id};
-	sqlite3_stmt *st;
-	int r = get_stmt(q, S_PEND_DEL, &st);
-
-	if (r < 0)
-		return r;
-	r = bind_texts(q, st, key, 2);
-	if (r < 0) {
-		done(st);
-		return r;
-	}
-	r = run(q, st, "pending_remove");
-	if (r == 0 && sqlite3_changes(q->db) == 0)
-		r = not_found(q, "pending approval", team_id, bundle_id);
-	return r;
+	return delete_keyed(Q(s), S_PEND_DEL, "pending_remove", "pending approval", team_id,
+			    bundle_id);
 }
 
 const struct macext_store_ops mx_store_sqlite_ops = {

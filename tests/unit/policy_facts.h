@@ -51,6 +51,38 @@ static inline void facts_approve(struct macext_facts *f)
 	f->approval = (struct macext_approval_row){true, T_TEAM, T_ID, true, "Example Corp"};
 }
 
+/* A signature of KIND (unsigned, ad hoc, Apple's), which carries no Team ID. */
+static inline void facts_no_team(struct macext_facts *f, enum macext_cs_kind kind)
+{
+	f->sig.kind = kind;
+	f->sig.team_id = NULL;
+}
+
+/* The N kernel-extension-policy payloads P, delivered by ADE enrolment. */
+static inline void facts_mdm(struct macext_facts *f, const struct macext_mdm_kext_payload *p,
+			     size_t n)
+{
+	f->mdm = p;
+	f->nmdm = n;
+	f->enrollment = MACEXT_ENROLL_ADE;
+}
+
+/* A payload UUID whose AllowedTeamIdentifiers is T_TEAM alone. */
+static inline struct macext_mdm_kext_payload payload_allowing_team(const char *uuid)
+{
+	static const char *const teams[] = {T_TEAM};
+
+	return (struct macext_mdm_kext_payload){
+		.payload_uuid = uuid, .allowed_teams = teams, .nallowed_teams = 1};
+}
+
+/* The kext was blocked AGO seconds before T_NOW: the pending approval of kexts.md §1.5. */
+static inline void facts_pending(struct macext_facts *f, int64_t ago)
+{
+	f->pending.present = true;
+	f->pending.blocked_at = T_NOW - ago;
+}
+
 /* Decides and checks decision, exit code and message (NULL = no message). */
 static inline void expect_decision(const struct macext_facts *f, struct macext_trace *t,
 				   enum macext_decision want, int want_code, const char *want_msg)
@@ -68,6 +100,16 @@ static inline void expect_decision(const struct macext_facts *f, struct macext_t
 		assert_string_equal(msg, want_msg);
 	else
 		assert_null(msg);
+}
+
+/* Decides, asserting only that the facts were accepted; the caller reads the trace. */
+static inline void expect_decided(const struct macext_facts *f, struct macext_trace *t)
+{
+	enum macext_decision d;
+	const char *msg;
+	int code;
+
+	assert_int_equal(macext_policy_decide(f, t, &d, &code, &msg), 0);
 }
 
 /* The entry of RULE has OUTCOME, and its detail and reference contain the given texts. */

@@ -53,69 +53,76 @@ static void test_superblob_ok(void **state)
 	assert_string_equal(mx_cs_magic_name(sb.blobs[0].magic), "CodeDirectory");
 }
 
-static void expect_fail(uint8_t *b, size_t len, int code, uint64_t off, const char *needle)
-{
-	struct mx_superblob sb;
-	struct macext_diag d = {0};
+/* A big-endian word or a byte to write over a built blob. */
+struct patch {
+	uint16_t at;
+	uint8_t width; /* 4: mx_store_be32; 1: one byte */
+	uint32_t val;
+};
 
-	assert_int_equal(mx_superblob_parse(&sb, b, len, 1000, MX_CSMAGIC_EMBEDDED_SIGNATURE, &d),
-			 code);
-	assert_int_equal(d.code, code);
-	assert_true(d.has_offset);
-	assert_int_equal(d.offset, off);
-	assert_non_null(strstr(d.msg, needle));
+static void apply(uint8_t *b, const struct patch *p, size_t n)
+{
+	for (size_t i = 0; i < n && p[i].width; i++) {
+		if (p[i].width == 4)
+			mx_store_be32(b + p[i].at, p[i].val);
+		else
+			b[p[i].at] = (uint8_t)p[i].val;
+	}
 }
+
+#define W(at, val) {(at), 4, (val)}
+#define BYTE(at, val) {(at), 1, (val)}
 
 static void test_superblob_hostile(void **state)
 {
+	/* make_sb's SuperBlob with the patches, LEN bytes of it parsed at 1000: the code, the
+	 * diagnostic's offset and a piece of its message. */
+	static const struct {
+		const char *what;
+		size_t len;
+		struct patch set[4];
+		int code;
+		uint64_t off;
+		const char *needle;
+	} cases[] = {
+		{"truncated header", 8, {{0}}, -EBADMSG, 1000, "shorter than its 12-byte header"},
+		{"wrong magic", 128, {W(0, MX_CSMAGIC_CODEDIRECTORY)}, -ENOEXEC, 1000,
+		 "magic 0xfade0c02"},
+		{"length past the end of the buffer", 128, {W(4, 4096)}, -EBADMSG, 1004,
+		 "past the end"},
+		{"count overflowing the index", 128, {W(8, 0x20000000)}, -E2BIG, 1008,
+		 "entries, limit"},
+		{"count past the header", 128, {W(8, 6)}, -EBADMSG, 1008, "index of 6 entries"},
+		{"offset into the header", 128, {W(16, 8)}, -EBADMSG, 1012, "inside the header"},
+		{"blob length past the SuperBlob", 128, {W(48, 13)}, -EBADMSG, 1048,
+		 "outside the superblob"},
+		{"blob length below 8", 128, {W(48, 4)}, -EBADMSG, 1048, "length 4"},
+		{"duplicate slot", 128, {W(20, 0), W(44, MX_CSMAGIC_CODEDIRECTORY), W(48, 12)},
+		 -EBADMSG, 1020, "listed twice"},
+		/* the requirements start inside the CD */
+		{"overlapping blobs", 128,
+		 {W(20, 0x1000), W(36, MX_CSMAGIC_CODEDIRECTORY), W(40, 12), W(24, 36)}, -EBADMSG,
+		 1020, "overlaps blob 0x0"},
+		{"wrong magic for a known slot", 128, {W(44, MX_CSMAGIC_ENTITLEMENTS)}, -EBADMSG,
+		 1044, "slot 0x2 holds magic 0xfade7171"},
+	};
 	uint8_t b[128];
 
 	(void)state;
-	/* truncated header */
-	make_sb(b);
-	expect_fail(b, 8, -EBADMSG, 1000, "shorter than its 12-byte header");
-	/* wrong magic */
-	make_sb(b);
-	mx_store_be32(b, MX_CSMAGIC_CODEDIRECTORY);
-	expect_fail(b, 128, -ENOEXEC, 1000, "magic 0xfade0c02");
-	/* length past the end of the buffer */
-	make_sb(b);
-	mx_store_be32(b + 4, 4096);
-	expect_fail(b, 128, -EBADMSG, 1004, "past the end");
-	/* count overflowing the index */
-	make_sb(b);
-	mx_store_be32(b + 8, 0x20000000);
-	expect_fail(b, 128, -E2BIG, 1008, "entries, limit");
-	make_sb(b);
-	mx_store_be32(b + 8, 6);
-	expect_fail(b, 128, -EBADMSG, 1008, "index of 6 entries");
-	/* offset into the header */
-	make_sb(b);
-	mx_store_be32(b + 16, 8);
-	expect_fail(b, 128, -EBADMSG, 1012, "inside the header");
-	/* blob length past the SuperBlob */
-	make_sb(b);
-	mx_store_be32(b + 48, 13);
-	expect_fail(b, 128, -EBADMSG, 1048, "outside the superblob");
-	/* blob length below 8 */
-	make_sb(b);
-	mx_store_be32(b + 48, 4);
-	expect_fail(b, 128, -EBADMSG, 1048, "length 4");
-	/* duplicate slot */
-	make_sb(b);
-	mx_store_be32(b + 20, 0);
-	put_blob(b + 44, MX_CSMAGIC_CODEDIRECTORY, 12);
-	expect_fail(b, 128, -EBADMSG, 1020, "listed twice");
-	/* overlapping blobs: the requirements start inside the CD */
-	make_sb(b);
-	mx_store_be32(b + 20, 0x1000);
-	put_blob(b + 36, MX_CSMAGIC_CODEDIRECTORY, 12);
-	mx_store_be32(b + 24, 36);
-	expect_fail(b, 128, -EBADMSG, 1020, "overlaps blob 0x0");
-	/* wrong magic for a known slot */
-	make_sb(b);
-	mx_store_be32(b + 44, MX_CSMAGIC_ENTITLEMENTS);
-	expect_fail(b, 128, -EBADMSG, 1044, "slot 0x2 holds magic 0xfade7171");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mx_superblob sb;
+		struct macext_diag d = {0};
+		int r;
+
+		make_sb(b);
+		apply(b, cases[i].set, 4);
+		r = mx_superblob_parse(&sb, b, cases[i].len, 1000, MX_CSMAGIC_EMBEDDED_SIGNATURE,
+				       &d);
+		if (r != cases[i].code || d.code != cases[i].code || !d.has_offset ||
+		    d.offset != cases[i].off || !strstr(d.msg, cases[i].needle))
+			fail_msg("%s: %d, diag %d at %llu \"%s\"", cases[i].what, r, d.code,
+				 (unsigned long long)d.offset, d.msg);
+	}
 }
 
 /* A v0x20400 CD: identifier "t" at 88, 1 special slot, 2 code slots of SHA-256 at an
@@ -149,6 +156,7 @@ static void test_codedir(void **state)
 	struct macext_diag d = {0};
 	uint8_t b[512];
 	size_t len;
+	int r;
 
 	(void)state;
 	len = make_cd(b, 123);
@@ -163,46 +171,37 @@ static void test_codedir(void **state)
 	assert_int_equal(mx_cs_hash_rank(MX_CS_HASHTYPE_SHA384),
 			 mx_cs_hash_rank(MX_CS_HASHTYPE_SHA256) + 1);
 
-	/* hash size not matching the type */
-	len = make_cd(b, 123);
-	b[36] = 20;
-	assert_int_equal(mx_codedir_parse(&cd, b, len, 7, &d), -EBADMSG);
-	assert_int_equal(d.offset, 7 + 36);
-	/* unknown hash type */
-	b[36] = 32;
-	b[37] = 9;
-	assert_int_equal(mx_codedir_parse(&cd, b, len, 7, &d), -ENOTSUP);
-	/* code slots past the end */
-	len = make_cd(b, 123);
-	mx_store_be32(b + 28, 3);
-	assert_int_equal(mx_codedir_parse(&cd, b, len, 7, &d), -EBADMSG);
-	assert_non_null(strstr(d.msg, "code slots"));
-	/* special slots reaching into the header */
-	len = make_cd(b, 123);
-	mx_store_be32(b + 24, 2);
-	assert_int_equal(mx_codedir_parse(&cd, b, len, 7, &d), -EBADMSG);
-	assert_non_null(strstr(d.msg, "special slots"));
-	/* identifier not terminated */
-	len = make_cd(b, 123);
-	mx_store_be32(b + 20, (uint32_t)len - 1);
-	b[len - 1] = 'x';
-	assert_int_equal(mx_codedir_parse(&cd, b, len, 7, &d), -EBADMSG);
-	/* length shorter than the v0x20400 header */
-	len = make_cd(b, 123);
-	mx_store_be32(b + 4, 60);
-	assert_int_equal(mx_codedir_parse(&cd, b, len, 7, &d), -EBADMSG);
-	assert_int_equal(d.offset, 11);
-	/* version out of range, scatter vector, bad page size */
-	len = make_cd(b, 123);
-	mx_store_be32(b + 8, 0x30000);
-	assert_int_equal(mx_codedir_parse(&cd, b, len, 7, &d), -EBADMSG);
-	len = make_cd(b, 123);
-	mx_store_be32(b + 44, 100);
-	assert_int_equal(mx_codedir_parse(&cd, b, len, 7, &d), -EBADMSG);
-	assert_non_null(strstr(d.msg, "scatter"));
-	len = make_cd(b, 123);
-	b[39] = 8;
-	assert_int_equal(mx_codedir_parse(&cd, b, len, 7, &d), -EBADMSG);
+	/* make_cd(b, 123) patched: the code, and the diagnostic's offset (-1: not checked) and
+	 * a piece of its message (NULL: not checked). */
+	static const struct {
+		const char *what;
+		struct patch set[2];
+		int code;
+		int64_t off;
+		const char *needle;
+	} cases[] = {
+		{"hash size not matching the type", {BYTE(36, 20)}, -EBADMSG, 7 + 36, NULL},
+		{"unknown hash type", {BYTE(37, 9)}, -ENOTSUP, -1, NULL},
+		{"code slots past the end", {W(28, 3)}, -EBADMSG, -1, "code slots"},
+		{"special slots reaching into the header", {W(24, 2)}, -EBADMSG, -1,
+		 "special slots"},
+		/* the identifier at the last byte (len - 1 = 186), not NUL-terminated */
+		{"identifier not terminated", {W(20, 186), BYTE(186, 'x')}, -EBADMSG, -1, NULL},
+		{"length shorter than the v0x20400 header", {W(4, 60)}, -EBADMSG, 11, NULL},
+		{"version out of range", {W(8, 0x30000)}, -EBADMSG, -1, NULL},
+		{"scatter vector", {W(44, 100)}, -EBADMSG, -1, "scatter"},
+		{"bad page size", {BYTE(39, 8)}, -EBADMSG, -1, NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = make_cd(b, 123);
+		apply(b, cases[i].set, 2);
+		r = mx_codedir_parse(&cd, b, len, 7, &d);
+		if (r != cases[i].code ||
+		    (cases[i].off >= 0 && d.offset != (uint64_t)cases[i].off) ||
+		    (cases[i].needle && !strstr(d.msg, cases[i].needle)))
+			fail_msg("%s: %d, diag at %llu \"%s\"", cases[i].what, r,
+				 (unsigned long long)d.offset, d.msg);
+	}
 	/* a v0x20001 CD (44-byte header) reads no later fields */
 	len = make_cd(b, 123);
 	mx_store_be32(b + 8, 0x20001);

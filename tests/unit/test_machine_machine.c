@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +17,7 @@
 #include <plist/plist.h>
 
 #include "macext/machine.h"
+#include "test_helpers.h"
 #include "util/alloc.h"
 #include "util/file.h"
 
@@ -33,8 +33,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	snprintf(f->parent, sizeof(f->parent), "/tmp/macext-machine-XXXXXX");
-	assert_non_null(mkdtemp(f->parent));
+	test_mkdtemp(f->parent, sizeof(f->parent), "machine");
 	f->root = mx_path_join(f->parent, "mac");
 	assert_int_equal(macext_ctx_new(&f->ctx, NOW), 0);
 	assert_int_equal(macext_ctx_set_root(f->ctx, f->root), 0);
@@ -42,19 +41,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int rm_entry(const char *p, const struct stat *st, int fl, struct FTW *ftw)
-{
-	(void)st;
-	(void)fl;
-	(void)ftw;
-	return remove(p);
-}
-
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	nftw(f->parent, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(f->parent);
 	macext_ctx_free(f->ctx);
 	mx_free(f->root);
 	free(f);

@@ -1,6 +1,7 @@
 /* Unit tests for lib/model/bundle.c, deps.c, catalogue.c and audit.c: bundles built on disk
  * in a temporary directory (modern and flat layouts, plug-ins, hand-made thin Mach-O
  * executables) and audited per release; dependency resolution; catalogue loading. */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include "macext/kext.h"
 #include "model/deps.h"
+#include "test_helpers.h"
 #include "util/endian.h"
 #include "util/file.h"
 
@@ -99,6 +101,19 @@ static void put_exe(const char *rel, const char *const *imports, size_t n, bool 
 	put(rel, buf, make_macho(buf, imports, n, kmod));
 }
 
+/* Kext bundle DIR: Info.plist with BODY and an executable Driver importing IMPORTS[0..N),
+ * in the modern layout (Contents/, Contents/MacOS/) or the FLAT one. */
+static void put_kext(const char *dir, bool flat, const char *body, const char *const *imports,
+		     size_t n, bool kmod)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%sInfo.plist", dir, flat ? "" : "Contents/");
+	put_plist(p, body);
+	snprintf(p, sizeof(p), "%s/%sDriver", dir, flat ? "" : "Contents/MacOS/");
+	put_exe(p, imports, n, kmod);
+}
+
 static const struct macext_finding *find(const struct macext_findings *f, const char *rule,
 					 const char *path_suffix)
 {
@@ -141,11 +156,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(tmpdir);
 }
 
 static void test_open_modern(void **state)
@@ -156,12 +168,13 @@ static void test_open_modern(void **state)
 	struct macext_diag d = {0};
 
 	(void)state;
-	put_plist("A.kext/Contents/Info.plist",
-		  KEXT("com.example.a", "1.0") EXE
-		  K("OSBundleLibraries", "<dict>" K("com.apple.kpi.libkern", S("19.0"))
-		    K("com.apple.kpi.bsd", S("19.0")) "</dict>")
-		  K("OSBundleLibraries_arm64e", "<dict>" K("com.apple.kpi.bsd", S("20.0")) "</dict>"));
-	put_exe("A.kext/Contents/MacOS/Driver", imps, 2, true);
+	put_kext("A.kext", false,
+		 KEXT("com.example.a", "1.0") EXE
+		 K("OSBundleLibraries", "<dict>" K("com.apple.kpi.libkern", S("19.0"))
+		   K("com.apple.kpi.bsd", S("19.0")) "</dict>")
+		 K("OSBundleLibraries_arm64e",
+		   "<dict>" K("com.apple.kpi.bsd", S("20.0")) "</dict>"),
+		 imps, 2, true);
 	assert_int_equal(macext_kext_open(&k, path_of("A.kext"), &d), 0);
 	assert_string_equal(macext_kext_bundle_id(k), "com.example.a");
 	assert_string_equal(macext_kext_version(k), "1.0");
@@ -232,9 +245,9 @@ static void test_executable_states(void **state)
 	put_plist("Junk.kext/Contents/Info.plist", KEXT("com.example.j", "1.0") EXE
 		  LIB1("com.apple.kpi.iokit", "19.0"));
 	put("Junk.kext/Contents/MacOS/Driver", "#!/bin/sh\necho hi\n", 18);
-	put_plist("NoKmod.kext/Contents/Info.plist", KEXT("com.example.n", "1.0") EXE
-		  LIB1("com.apple.kpi.iokit", "19.0"));
-	put_exe("NoKmod.kext/Contents/MacOS/Driver", imps, 1, false);
+	put_kext("NoKmod.kext", false,
+		 KEXT("com.example.n", "1.0") EXE LIB1("com.apple.kpi.iokit", "19.0"), imps, 1,
+		 false);
 	put_plist("NoPlist.kext/Contents/Resources/x.plist", "");
 
 	audit("Miss.kext", "11.0", NULL, 0, &f);
@@ -266,20 +279,20 @@ static void test_flat_and_plugins(void **state)
 	struct macext_findings f = {0};
 
 	(void)state;
-	put_plist("Flat.kext/Info.plist", KEXT("com.example.flat", "2.0") EXE
-		  K("OSBundleCompatibleVersion", S("1.0")) LIB1("com.apple.kpi.iokit", "16.0"));
-	put_exe("Flat.kext/Driver", imps, 1, true);
+	put_kext("Flat.kext", true,
+		 KEXT("com.example.flat", "2.0") EXE K("OSBundleCompatibleVersion", S("1.0"))
+		 LIB1("com.apple.kpi.iokit", "16.0"), imps, 1, true);
 	/* a plug-in that depends on its parent, and one that asks for a newer parent */
-	put_plist("Flat.kext/PlugIns/B.kext/Info.plist",
-		  KEXT("com.example.b", "1.0") EXE
-		  K("OSBundleLibraries", "<dict>" K("com.example.flat", S("1.5"))
-		    K("com.apple.kpi.iokit", S("16.0")) "</dict>"));
-	put_exe("Flat.kext/PlugIns/B.kext/Driver", imps, 1, true);
-	put_plist("Flat.kext/PlugIns/C.kext/Info.plist",
-		  KEXT("com.example.c", "1.0") EXE
-		  K("OSBundleLibraries", "<dict>" K("com.example.flat", S("3.0"))
-		    K("com.apple.kpi.iokit", S("16.0")) "</dict>"));
-	put_exe("Flat.kext/PlugIns/C.kext/Driver", imps, 1, true);
+	put_kext("Flat.kext/PlugIns/B.kext", true,
+		 KEXT("com.example.b", "1.0") EXE
+		 K("OSBundleLibraries", "<dict>" K("com.example.flat", S("1.5"))
+		   K("com.apple.kpi.iokit", S("16.0")) "</dict>"),
+		 imps, 1, true);
+	put_kext("Flat.kext/PlugIns/C.kext", true,
+		 KEXT("com.example.c", "1.0") EXE
+		 K("OSBundleLibraries", "<dict>" K("com.example.flat", S("3.0"))
+		   K("com.apple.kpi.iokit", S("16.0")) "</dict>"),
+		 imps, 1, true);
 	assert_int_equal(macext_kext_open(&k, path_of("Flat.kext"), &d), 0);
 	assert_string_equal(macext_kext_executable_path(k), path_of("Flat.kext/Driver"));
 	assert_int_equal(macext_kext_nplugins(k), 2);
@@ -338,14 +351,7 @@ static void test_dependencies(void **state)
 			 K("OSBundleLibraries", "<dict>" K("com.apple.kpi.iokit", S("16.0"))
 			   K("%s", S("%s")) "</dict>"),
 			 rows[i].lib, rows[i].ver);
-		{
-			char p[128];
-
-			snprintf(p, sizeof(p), "%s/Contents/Info.plist", rel);
-			put_plist(p, body);
-			snprintf(p, sizeof(p), "%s/Contents/MacOS/Driver", rel);
-			put_exe(p, imps, 1, true);
-		}
+		put_kext(rel, false, body, imps, 1, true);
 		audit(rel, rows[i].macos, NULL, 0, &f);
 		for (size_t j = 0; j < f.n; j++)
 			if (strncmp(f.v[j].rule, "dependency.", 11) == 0)
@@ -371,12 +377,12 @@ static void test_exclude_list(void **state)
 	struct macext_findings f = {0};
 
 	(void)state;
-	put_plist("VBox.kext/Contents/Info.plist", KEXT("org.virtualbox.kext.VBoxDrv", "5.2.13") EXE
-		  LIB1("com.apple.kpi.iokit", "16.0"));
-	put_exe("VBox.kext/Contents/MacOS/Driver", imps, 1, true);
-	put_plist("VBox2.kext/Contents/Info.plist", KEXT("org.virtualbox.kext.VBoxDrv", "5.2.14")
-		  EXE LIB1("com.apple.kpi.iokit", "16.0"));
-	put_exe("VBox2.kext/Contents/MacOS/Driver", imps, 1, true);
+	put_kext("VBox.kext", false,
+		 KEXT("org.virtualbox.kext.VBoxDrv", "5.2.13") EXE
+		 LIB1("com.apple.kpi.iokit", "16.0"), imps, 1, true);
+	put_kext("VBox2.kext", false,
+		 KEXT("org.virtualbox.kext.VBoxDrv", "5.2.14") EXE
+		 LIB1("com.apple.kpi.iokit", "16.0"), imps, 1, true);
 	audit("VBox.kext", "10.14", NULL, 0, &f);
 	assert_non_null(find(&f, "exclude-list.excluded", NULL));
 	assert_int_equal(find(&f, "exclude-list.excluded", NULL)->severity, MACEXT_SEVERITY_ERROR);

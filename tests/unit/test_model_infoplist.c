@@ -24,6 +24,12 @@
 #define EXE K("CFBundleExecutable", S("Driver"))
 #define LIBS K("OSBundleLibraries", "<dict>" K("com.apple.kpi.iokit", S("19.0")) "</dict>")
 #define BASE PKG ID VER EXE LIBS
+/* BASE with one personality "Foo" holding the keys BODY. */
+#define PERS(body) \
+	BASE K("IOKitPersonalities", "<dict>" K("Foo", "<dict>" body "</dict>") "</dict>")
+/* A personality's IOClass Drv, IOProviderClass PROVIDER and CFBundleIdentifier ID. */
+#define DRV(provider, id) \
+	K("IOClass", S("Drv")) K("IOProviderClass", provider) K("CFBundleIdentifier", id)
 
 struct rule_case {
 	const char *name;
@@ -112,37 +118,29 @@ static const struct rule_case cases[] = {
 	 "OSKernelResource", "Driver Extensions may not use the OSKernelResource key; please remove."},
 	/* V10 */
 	{"good personality",
-	 BASE K("IOKitPersonalities", "<dict>" K("Foo", "<dict>" K("IOClass", S("Drv"))
-	 K("IOProviderClass", S("IOPCIDevice")) K("CFBundleIdentifier", S("com.example.driver"))
-	 K("IOProbeScore", "<integer>1000</integer>") "</dict>") "</dict>"), NULL, 0, NULL, NULL},
+	 PERS(DRV(S("IOPCIDevice"), S("com.example.driver"))
+	      K("IOProbeScore", "<integer>1000</integer>")),
+	 NULL, 0, NULL, NULL},
 	{"personality no IOClass",
-	 BASE K("IOKitPersonalities", "<dict>" K("Foo", "<dict>"
-	 K("IOProviderClass", S("IOPCIDevice")) K("CFBundleIdentifier", S("com.example.driver"))
-	 "</dict>") "</dict>"), "info-plist.personality", MACEXT_SEVERITY_ERROR,
-	 "IOKitPersonalities.Foo.IOClass", "Info dictionary missing required property/value"},
+	 PERS(K("IOProviderClass", S("IOPCIDevice"))
+	      K("CFBundleIdentifier", S("com.example.driver"))),
+	 "info-plist.personality", MACEXT_SEVERITY_ERROR, "IOKitPersonalities.Foo.IOClass",
+	 "Info dictionary missing required property/value"},
 	{"personality not dict",
 	 BASE K("IOKitPersonalities", "<dict>" K("Foo", S("x")) "</dict>"),
 	 "info-plist.personality", MACEXT_SEVERITY_ERROR, "IOKitPersonalities.Foo", NULL},
-	{"personality other id",
-	 BASE K("IOKitPersonalities", "<dict>" K("Foo", "<dict>" K("IOClass", S("Drv"))
-	 K("IOProviderClass", S("IOPCIDevice")) K("CFBundleIdentifier", S("com.other"))
-	 "</dict>") "</dict>"), "info-plist.personality", MACEXT_SEVERITY_WARNING,
+	{"personality other id", PERS(DRV(S("IOPCIDevice"), S("com.other"))),
+	 "info-plist.personality", MACEXT_SEVERITY_WARNING,
 	 "IOKitPersonalities.Foo.CFBundleIdentifier", "Personality CFBundleIdentifier differs"},
-	{"personality no id",
-	 BASE K("IOKitPersonalities", "<dict>" K("Foo", "<dict>" K("IOClass", S("Drv"))
-	 K("IOProviderClass", S("IOPCIDevice")) "</dict>") "</dict>"), "info-plist.personality",
-	 MACEXT_SEVERITY_WARNING, "IOKitPersonalities.Foo.CFBundleIdentifier",
-	 "Personality has no CFBundleIdentifier"},
-	{"personality IOResources",
-	 BASE K("IOKitPersonalities", "<dict>" K("Foo", "<dict>" K("IOClass", S("Drv"))
-	 K("IOProviderClass", S("IOResources")) K("CFBundleIdentifier", S("com.example.driver"))
-	 "</dict>") "</dict>"), "info-plist.personality", MACEXT_SEVERITY_WARNING,
+	{"personality no id", PERS(K("IOClass", S("Drv")) K("IOProviderClass", S("IOPCIDevice"))),
+	 "info-plist.personality", MACEXT_SEVERITY_WARNING,
+	 "IOKitPersonalities.Foo.CFBundleIdentifier", "Personality has no CFBundleIdentifier"},
+	{"personality IOResources", PERS(DRV(S("IOResources"), S("com.example.driver"))),
+	 "info-plist.personality", MACEXT_SEVERITY_WARNING,
 	 "IOKitPersonalities.Foo.IOMatchCategory", "Personality matches on IOResources"},
 	{"personality real probe score",
-	 BASE K("IOKitPersonalities", "<dict>" K("Foo", "<dict>" K("IOClass", S("Drv"))
-	 K("IOProviderClass", S("IOPCIDevice")) K("CFBundleIdentifier", S("com.example.driver"))
-	 K("IOKitDebug", "<real>1.5</real>") "</dict>") "</dict>"), "info-plist.personality",
-	 MACEXT_SEVERITY_ERROR, "IOKitPersonalities.Foo.IOKitDebug",
+	 PERS(DRV(S("IOPCIDevice"), S("com.example.driver")) K("IOKitDebug", "<real>1.5</real>")),
+	 "info-plist.personality", MACEXT_SEVERITY_ERROR, "IOKitPersonalities.Foo.IOKitDebug",
 	 "Info dictionary property value is of illegal type - should be <integer> (kexts may not "
 	 "use <real>)"},
 	/* V11 */

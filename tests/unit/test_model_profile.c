@@ -29,6 +29,8 @@
 #define ARR(...) "<array>" __VA_ARGS__ "</array>"
 #define S(x) "<string>" x "</string>"
 #define K(x) "<key>" x "</key>"
+/* A team dictionary: {ABCDE12345: [VALUES]}. */
+#define TEAM(...) "<dict>" K("ABCDE12345") ARR(__VA_ARGS__) "</dict>"
 
 /* A whole profile: the standard envelope, TOP (extra top-level keys) and PAYLOADS. */
 static char *profile_xml(const char *top, const char *payloads)
@@ -239,46 +241,38 @@ static const struct rule_case cases[] = {
 	/* system extension policy */
 	{"sysext team both", "",
 	 SPL(K("AllowedTeamIdentifiers") ARR(S("ABCDE12345")) K("AllowedSystemExtensions")
-	     "<dict>" K("ABCDE12345") ARR(S("com.x.ext")) "</dict>"), NULL,
+	     TEAM(S("com.x.ext"))), NULL,
 	 "sysext.team.both", E, "PayloadContent[0].AllowedTeamIdentifiers[0]", 1},
 	{"sysext type value", "",
 	 SPL(K("AllowedTeamIdentifiers") ARR(S("ABCDE12345")) K("AllowedSystemExtensionTypes")
-	     "<dict>" K("ABCDE12345") ARR(S("DriverExtension") S("KernelExtension")) "</dict>"),
+	     TEAM(S("DriverExtension") S("KernelExtension"))),
 	 NULL, "sysext.type.value", E,
 	 "PayloadContent[0].AllowedSystemExtensionTypes.ABCDE12345[1]", 1},
 	{"sysext types only", "",
-	 SPL(K("AllowedSystemExtensionTypes") "<dict>" K("ABCDE12345") ARR(S("NetworkExtension"))
-	     "</dict>"), NULL, "sysext.types.only", W,
-	 "PayloadContent[0].AllowedSystemExtensionTypes.ABCDE12345", 1},
+	 SPL(K("AllowedSystemExtensionTypes") TEAM(S("NetworkExtension"))), NULL,
+	 "sysext.types.only", W, "PayloadContent[0].AllowedSystemExtensionTypes.ABCDE12345", 1},
 	{"sysext removable conflict", "",
 	 SPL(K("AllowedTeamIdentifiers") ARR(S("ABCDE12345")) K("RemovableSystemExtensions")
-	     "<dict>" K("ABCDE12345") ARR(S("com.x.ext")) "</dict>"
-	     K("NonRemovableSystemExtensions") "<dict>" K("ABCDE12345") ARR(S("com.x.ext"))
-	     "</dict>"), NULL, "sysext.removable.conflict", E,
+	     TEAM(S("com.x.ext")) K("NonRemovableSystemExtensions") TEAM(S("com.x.ext"))),
+	 NULL, "sysext.removable.conflict", E,
 	 "PayloadContent[0].NonRemovableSystemExtensions.ABCDE12345[0]", 1},
 	{"sysext removable + from-ui may overlap", "",
 	 SPL(K("AllowedTeamIdentifiers") ARR(S("ABCDE12345")) K("RemovableSystemExtensions")
-	     "<dict>" K("ABCDE12345") ARR(S("com.x.ext")) "</dict>"
-	     K("NonRemovableFromUISystemExtensions") "<dict>" K("ABCDE12345") ARR(S("com.x.ext"))
-	     "</dict>"), NULL, "sysext.removable.conflict", E, NULL, 0},
+	     TEAM(S("com.x.ext")) K("NonRemovableFromUISystemExtensions") TEAM(S("com.x.ext"))),
+	 NULL, "sysext.removable.conflict", E, NULL, 0},
 	{"sysext nonremovable not allowed", "",
-	 SPL(K("NonRemovableSystemExtensions") "<dict>" K("ABCDE12345") ARR(S("com.x.ext"))
-	     "</dict>"), NULL, "sysext.nonremovable.not-allowed", N,
+	 SPL(K("NonRemovableSystemExtensions") TEAM(S("com.x.ext"))), NULL,
+	 "sysext.nonremovable.not-allowed", N,
 	 "PayloadContent[0].NonRemovableSystemExtensions.ABCDE12345[0]", 1},
-	{"sysext removable on 11", "",
-	 SPL(K("RemovableSystemExtensions") "<dict>" K("ABCDE12345") ARR(S("com.x.ext"))
-	     "</dict>"), "11.7", "sysext.key.too-new", W,
-	 "PayloadContent[0].RemovableSystemExtensions", 1},
-	{"sysext removable on 12", "",
-	 SPL(K("RemovableSystemExtensions") "<dict>" K("ABCDE12345") ARR(S("com.x.ext"))
-	     "</dict>"), "12.0", "sysext.key.too-new", W, NULL, 0},
+	{"sysext removable on 11", "", SPL(K("RemovableSystemExtensions") TEAM(S("com.x.ext"))),
+	 "11.7", "sysext.key.too-new", W, "PayloadContent[0].RemovableSystemExtensions", 1},
+	{"sysext removable on 12", "", SPL(K("RemovableSystemExtensions") TEAM(S("com.x.ext"))),
+	 "12.0", "sysext.key.too-new", W, NULL, 0},
 	{"sysext nonremovable on 14", "",
-	 SPL(K("NonRemovableFromUISystemExtensions") "<dict>" K("ABCDE12345") ARR(S("com.x"))
-	     "</dict>"), "14.6", "sysext.key.too-new", W,
-	 "PayloadContent[0].NonRemovableFromUISystemExtensions", 1},
-	{"sysext nonremovable on 15", "",
-	 SPL(K("NonRemovableSystemExtensions") "<dict>" K("ABCDE12345") ARR(S("com.x"))
-	     "</dict>"), "15.0", "sysext.key.too-new", W, NULL, 0},
+	 SPL(K("NonRemovableFromUISystemExtensions") TEAM(S("com.x"))), "14.6",
+	 "sysext.key.too-new", W, "PayloadContent[0].NonRemovableFromUISystemExtensions", 1},
+	{"sysext nonremovable on 15", "", SPL(K("NonRemovableSystemExtensions") TEAM(S("com.x"))),
+	 "15.0", "sysext.key.too-new", W, NULL, 0},
 	{"sysext overrides off", "", SPL(K("AllowUserOverrides") "<false/>"), NULL,
 	 "sysext.overrides.off", N, "PayloadContent[0].AllowUserOverrides", 1},
 	{"sysext overrides on", "", SPL(K("AllowUserOverrides") "<true/>"), NULL,

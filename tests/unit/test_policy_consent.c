@@ -73,9 +73,7 @@ static void test_precedes_mdm_block(void **state)
 
 	(void)state;
 	facts_init(&f);
-	f.mdm = &p;
-	f.nmdm = 1;
-	f.enrollment = MACEXT_ENROLL_ADE;
+	facts_mdm(&f, &p, 1);
 	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
 	expect_entry(&t, "mdm-kext", "blocked", NULL, NULL);
 	f.consent.teams = teams;

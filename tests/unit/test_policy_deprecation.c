@@ -9,7 +9,6 @@
 static const struct macext_kpi_fact kauth_dep = {"kauth", false, false, NULL};
 static const struct macext_kpi_fact kauth_uns = {"kauth", true, false, "symbols _kauth_listen_scope"};
 static const struct macext_kpi_fact socket_dep = {"socket", false, false, NULL};
-static const char *const team_list[] = {T_TEAM};
 
 static void kpi(struct macext_facts *f, const struct macext_kpi_fact *k)
 {
@@ -37,8 +36,7 @@ static void test_before_1015(void **state)
 
 static void test_warning_then_alert(void **state)
 {
-	struct macext_mdm_kext_payload p = {.payload_uuid = "U", .allowed_teams = team_list,
-					    .nallowed_teams = 1};
+	struct macext_mdm_kext_payload p = payload_allowing_team("U");
 	struct macext_trace t = {0};
 	struct macext_facts f;
 
@@ -56,8 +54,7 @@ static void test_warning_then_alert(void **state)
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	expect_entry(&t, "deprecation", "alert", "Legacy System Extension", "seed-004");
 	/* no alert for a kext an MDM payload allows */
-	f.mdm = &p;
-	f.nmdm = 1;
+	facts_mdm(&f, &p, 1);
 	f.enrollment = MACEXT_ENROLL_USER_APPROVED;
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	expect_entry(&t, "deprecation", "warning", "no Legacy System Extension alert", NULL);
@@ -95,8 +92,7 @@ static void test_refusal_from_11(void **state)
 
 static void test_exemptions(void **state)
 {
-	struct macext_mdm_kext_payload p = {.payload_uuid = "UUID-9", .allowed_teams = team_list,
-					    .nallowed_teams = 1};
+	struct macext_mdm_kext_payload p = payload_allowing_team("UUID-9");
 	struct macext_trace t = {0};
 	struct macext_facts f;
 
@@ -110,9 +106,7 @@ static void test_exemptions(void **state)
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	expect_entry(&t, "deprecation", "exempt-sip", NULL, "not enforced with SIP disabled");
 	f.csr_active_config = 0;
-	f.mdm = &p;
-	f.nmdm = 1;
-	f.enrollment = MACEXT_ENROLL_ADE;
+	facts_mdm(&f, &p, 1);
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	expect_entry(&t, "deprecation", "exempt-mdm", "payload UUID-9", NULL);
 	/* a payload that only lets the user approve does not exempt the kext */

@@ -7,14 +7,6 @@
 static const char *const ids_b[] = {"com.example.other", T_ID};
 static const char *const ids_other[] = {"com.example.other"};
 static const char *const ids_unsigned[] = {T_ID};
-static const char *const team_list[] = {T_TEAM};
-
-static void mdm(struct macext_facts *f, const struct macext_mdm_kext_payload *p, size_t n)
-{
-	f->mdm = p;
-	f->nmdm = n;
-	f->enrollment = MACEXT_ENROLL_ADE;
-}
 
 static void test_allowed_kernel_extensions(void **state)
 {
@@ -28,7 +20,7 @@ static void test_allowed_kernel_extensions(void **state)
 
 	(void)state;
 	facts_init(&f);
-	mdm(&f, &p, 1);
+	facts_mdm(&f, &p, 1);
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	expect_entry(&t, "mdm-kext", "allowed",
 		     T_ID " listed under team \"" T_TEAM "\" in AllowedKernelExtensions of payload "
@@ -47,15 +39,13 @@ static void test_allowed_kernel_extensions(void **state)
 static void test_team_identifiers_and_precedence(void **state)
 {
 	const struct macext_mdm_kext_team kx[] = {{T_TEAM, ids_other, 1}};
-	struct macext_mdm_kext_payload p = {.payload_uuid = "UUID-2",
-					    .allowed_teams = team_list,
-					    .nallowed_teams = 1};
+	struct macext_mdm_kext_payload p = payload_allowing_team("UUID-2");
 	struct macext_trace t = {0};
 	struct macext_facts f;
 
 	(void)state;
 	facts_init(&f);
-	mdm(&f, &p, 1);
+	facts_mdm(&f, &p, 1);
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	expect_entry(&t, "mdm-kext", "allowed", "AllowedTeamIdentifiers of payload UUID-2", NULL);
 
@@ -69,9 +59,9 @@ static void test_team_identifiers_and_precedence(void **state)
 	struct macext_mdm_kext_payload two[2] = {p, {.allowed_kexts = kx, .nallowed_kexts = 1}};
 	two[0].allowed_kexts = NULL;
 	two[0].nallowed_kexts = 0;
-	mdm(&f, two, 2);
+	facts_mdm(&f, two, 2);
 	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
-	mdm(&f, two, 1);
+	facts_mdm(&f, two, 1);
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	macext_trace_free(&t);
 }
@@ -85,14 +75,14 @@ static void test_user_overrides(void **state)
 	(void)state;
 	facts_init(&f);
 	p[0].allow_user_overrides = MACEXT_TRUE;
-	mdm(&f, p, 1);
+	facts_mdm(&f, p, 1);
 	expect_decision(&f, &t, MACEXT_DECISION_NEEDS_APPROVAL, 27, MSG_1015_POLICY);
 	expect_entry(&t, "mdm-kext", "user-overrides", "user approval applies", NULL);
 	facts_approve(&f);
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 
 	/* true + unset: true; true + false: false wins, even over an approved row (P9) */
-	mdm(&f, p, 2);
+	facts_mdm(&f, p, 2);
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	p[1].allow_user_overrides = MACEXT_FALSE;
 	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
@@ -111,7 +101,7 @@ static void test_enrolment(void **state)
 
 	(void)state;
 	facts_init(&f);
-	mdm(&f, &p, 1);
+	facts_mdm(&f, &p, 1);
 	f.enrollment = MACEXT_ENROLL_USER_APPROVED;
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	f.enrollment = MACEXT_ENROLL_USER_ENROLLMENT;
@@ -131,7 +121,7 @@ static void test_version_10132(void **state)
 
 	(void)state;
 	facts_init(&f);
-	mdm(&f, &p, 1);
+	facts_mdm(&f, &p, 1);
 	facts_macos(&f, 10, 13, 1);
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL); /* enrolled: UAKEL off (U15) */
 	expect_entry(&t, "mdm-kext", "not-applicable", NULL, "10.13.2");
@@ -152,10 +142,9 @@ static void test_unsigned_empty_key(void **state)
 
 	(void)state;
 	facts_init(&f);
-	f.sig.kind = MACEXT_CS_UNSIGNED;
-	f.sig.team_id = NULL;
+	facts_no_team(&f, MACEXT_CS_UNSIGNED);
 	f.csr_active_config = MACEXT_CSR_ALLOW_UNTRUSTED_KEXTS;
-	mdm(&f, &p, 1);
+	facts_mdm(&f, &p, 1);
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	expect_entry(&t, "mdm-kext", "allowed", "under team \"\"", NULL);
 	/* with SIP on the signature still refuses it; MDM allowed it, so 71 (kextd) */
@@ -169,14 +158,13 @@ static void test_unsigned_empty_key(void **state)
 
 static void test_allowed_on_11_needs_restart(void **state)
 {
-	struct macext_mdm_kext_payload p = {.payload_uuid = "U", .allowed_teams = team_list,
-					    .nallowed_teams = 1};
+	struct macext_mdm_kext_payload p = payload_allowing_team("U");
 	struct macext_trace t = {0};
 	struct macext_facts f;
 
 	(void)state;
 	facts_init(&f);
-	mdm(&f, &p, 1);
+	facts_mdm(&f, &p, 1);
 	facts_macos(&f, 11, 0, 0);
 	expect_decision(&f, &t, MACEXT_DECISION_NEEDS_RESTART, 28, MSG_11_RESTART);
 	expect_entry(&t, "mdm-kext", "allowed", NULL, NULL);

@@ -33,8 +33,7 @@ static void test_refusal_with_policy(void **state)
 
 	(void)state;
 	facts_init(&f);
-	f.sig.kind = MACEXT_CS_ADHOC;
-	f.sig.team_id = NULL;
+	facts_no_team(&f, MACEXT_CS_ADHOC);
 	/* kextd re-asks the system policy: unapproved too, so 27 (§1.10 b step 5) */
 	expect_decision(&f, &t, MACEXT_DECISION_NEEDS_APPROVAL, 27, MSG_1015_POLICY);
 	expect_entry(&t, "signing", "refuse", "adhoc signature fails the requirement (-67050)",

@@ -6,9 +6,8 @@
 
 static void unsigned_kext(struct macext_facts *f)
 {
-	f->sig.kind = MACEXT_CS_UNSIGNED;
+	facts_no_team(f, MACEXT_CS_UNSIGNED);
 	f->sig.valid = false;
-	f->sig.team_id = NULL;
 	f->approval = (struct macext_approval_row){true, "", T_ID, true, NULL};
 }
 
@@ -78,9 +77,7 @@ static void test_system_kext_not_staged(void **state)
 	(void)state;
 	facts_init(&f);
 	f.kext.location = MACEXT_KEXT_LOC_SYSTEM;
-	assert_int_equal(macext_policy_decide(&f, &t, &(enum macext_decision){0}, &(int){0},
-					      &(const char *){NULL}),
-			 0);
+	expect_decided(&f, &t);
 	expect_entry(&t, "sip", "enforced", NULL, NULL);
 	assert_null(strstr(macext_trace_find(&t, "sip")->detail, "staged"));
 	macext_trace_free(&t);

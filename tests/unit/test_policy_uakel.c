@@ -62,9 +62,7 @@ static void test_different_team_asks_again(void **state)
 	facts_init(&f);
 	facts_approve(&f);
 	f.kext.bundle_id = "com.example.other";
-	assert_int_equal(macext_policy_decide(&f, &t, &(enum macext_decision){0}, &(int){0},
-					      &(const char *){NULL}),
-			 0);
+	expect_decided(&f, &t);
 	expect_entry(&t, "uakel", "needs-approval", "another", NULL);
 	macext_trace_free(&t);
 }
@@ -116,8 +114,7 @@ static void test_apple_kext_exempt(void **state)
 	f.kext.bundle_id = "com.apple.driver.Foo";
 	f.kext.path = "/System/Library/Extensions/Foo.kext";
 	f.kext.location = MACEXT_KEXT_LOC_SYSTEM;
-	f.sig.kind = MACEXT_CS_APPLE;
-	f.sig.team_id = NULL;
+	facts_no_team(&f, MACEXT_CS_APPLE);
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	expect_entry(&t, "uakel", "exempt", "anchor apple", "P1");
 	/* an Apple kext outside the system volume needs approval (P1) */
@@ -155,20 +152,13 @@ static void test_window_in_trace(void **state)
 
 	(void)state;
 	facts_init(&f);
-	f.pending.present = true;
-	f.pending.blocked_at = T_NOW - 1799;
+	facts_pending(&f, 1799);
 	expect_decision(&f, &t, MACEXT_DECISION_NEEDS_APPROVAL, 27, MSG_1015_POLICY);
 	expect_entry(&t, "uakel", "needs-approval", "Allow for another 1 s", NULL);
-	f.pending.blocked_at = T_NOW - 1800;
+	facts_pending(&f, 1800);
 	expect_decision(&f, &t, MACEXT_DECISION_NEEDS_APPROVAL, 27, MSG_1015_POLICY);
 	expect_entry(&t, "uakel", "needs-approval", "this attempt shows the pane entry", NULL);
 	macext_trace_free(&t);
-}
-
-static void pending(struct macext_facts *f, int64_t ago)
-{
-	f->pending.present = true;
-	f->pending.blocked_at = T_NOW - ago;
 }
 
 static void test_may_approve_window(void **state)
@@ -179,14 +169,14 @@ static void test_may_approve_window(void **state)
 	(void)state;
 	assert_int_equal(MACEXT_POLICY_APPROVAL_WINDOW_S, 30 * 60);
 	facts_init(&f);
-	pending(&f, 29 * 60 + 59);
+	facts_pending(&f, 29 * 60 + 59);
 	assert_int_equal(macext_policy_may_approve(&f, &v), 0);
 	assert_true(v.allowed);
 	assert_int_equal(v.exit_code, 0);
 	assert_null(v.reason);
 	assert_int_equal(v.expires, T_NOW + 1);
 
-	pending(&f, 30 * 60);
+	facts_pending(&f, 30 * 60);
 	assert_int_equal(macext_policy_may_approve(&f, &v), 0);
 	assert_false(v.allowed);
 	assert_int_equal(v.exit_code, 69);
@@ -200,7 +190,7 @@ static void test_may_approve_window(void **state)
 	assert_int_equal(v.expires, 0);
 
 	/* a block recorded "in the future" of the modeled clock is not a pending one */
-	pending(&f, -1);
+	facts_pending(&f, -1);
 	assert_int_equal(macext_policy_may_approve(&f, &v), 0);
 	assert_int_equal(v.exit_code, 69);
 	assert_int_equal(macext_policy_may_approve(NULL, &v), -EINVAL);
@@ -218,7 +208,7 @@ static void test_may_approve_admin(void **state)
 
 	(void)state;
 	facts_init(&f);
-	pending(&f, 60);
+	facts_pending(&f, 60);
 	f.user.admin = false;
 	facts_macos(&f, 10, 15, 7);
 	assert_int_equal(macext_policy_may_approve(&f, &v), 0);
@@ -236,9 +226,7 @@ static void test_may_approve_admin(void **state)
 
 	/* MDM AllowNonAdminUserApprovals, delivered by ADE */
 	f.user.admin = false;
-	f.mdm = &p;
-	f.nmdm = 1;
-	f.enrollment = MACEXT_ENROLL_ADE;
+	facts_mdm(&f, &p, 1);
 	assert_int_equal(macext_policy_may_approve(&f, &v), 0);
 	assert_true(v.allowed);
 	/* the same payload with no enrolment that may deliver it: ignored */
@@ -248,9 +236,7 @@ static void test_may_approve_admin(void **state)
 	/* an explicit false in another payload wins */
 	struct macext_mdm_kext_payload two[2] = {p, p};
 	two[1].allow_non_admin_user_approvals = MACEXT_FALSE;
-	f.enrollment = MACEXT_ENROLL_ADE;
-	f.mdm = two;
-	f.nmdm = 2;
+	facts_mdm(&f, two, 2);
 	assert_int_equal(macext_policy_may_approve(&f, &v), 0);
 	assert_int_equal(v.exit_code, 77);
 }
@@ -263,17 +249,15 @@ static void test_may_approve_unsigned_and_mdm(void **state)
 
 	(void)state;
 	facts_init(&f);
-	pending(&f, 60);
-	f.sig.kind = MACEXT_CS_UNSIGNED;
-	f.sig.team_id = NULL;
+	facts_pending(&f, 60);
+	facts_no_team(&f, MACEXT_CS_UNSIGNED);
 	assert_int_equal(macext_policy_may_approve(&f, &v), 0);
 	assert_int_equal(v.exit_code, 69);
 	assert_string_equal(v.reason, "Unsigned kext not present in the legacy kext list");
 
 	facts_init(&f);
-	pending(&f, 60);
-	f.mdm = &p;
-	f.nmdm = 1;
+	facts_pending(&f, 60);
+	facts_mdm(&f, &p, 1);
 	f.enrollment = MACEXT_ENROLL_USER_APPROVED;
 	assert_int_equal(macext_policy_may_approve(&f, &v), 0);
 	assert_int_equal(v.exit_code, 69);

@@ -10,7 +10,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -28,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "macext/store.h"
+#include "test_helpers.h"
 #include "util/alloc.h"
 #include "util/file.h"
 
@@ -64,19 +64,10 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	f->b = *state ? *state : &b_sqlite;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/macext-store-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	test_mkdtemp(f->dir, sizeof(f->dir), "store");
 	f->path = mx_path_join(f->dir, "KextPolicy");
 	*state = f;
 	return 0;
-}
-
-static int rm_entry(const char *p, const struct stat *st, int fl, struct FTW *ftw)
-{
-	(void)st;
-	(void)fl;
-	(void)ftw;
-	return remove(p);
 }
 
 static int teardown(void **state)
@@ -84,7 +75,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	macext_store_close(f->s);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(f->dir);
 	mx_free(f->path);
 	free(f);
 	return 0;
@@ -840,6 +831,17 @@ static void t_lenient_allowed(void **state)
 	}
 }
 
+/* Creates PATH with the four tables of SQL[0..4) (NULL: that one left out). */
+static void raw_tables(const char *path, const char *const sql[4])
+{
+	sqlite3 *db = raw_open(path);
+
+	for (size_t i = 0; i < 4; i++)
+		if (sql[i])
+			raw_exec(db, sql[i]);
+	sqlite3_close(db);
+}
+
 /* Opens PATH in both modes; each must fail with -EBADMSG, a message containing WANT, and
  * leave the file byte for byte as it was. */
 static void check_refused(const char *path, const char *want)
@@ -872,7 +874,6 @@ static void t_corrupt_refused(void **state)
 {
 	struct fx *f = *state;
 	char junk[8192];
-	sqlite3 *db;
 
 	/* Not a database at all. */
 	for (size_t i = 0; i < sizeof(junk); i++)
@@ -882,22 +883,18 @@ static void t_corrupt_refused(void **state)
 
 	/* A database, but another one: a table missing. */
 	remove(f->path);
-	db = raw_open(f->path);
-	raw_exec(db, apple_schema[1]);
-	raw_exec(db, apple_schema[2]);
-	raw_exec(db, apple_schema[3]);
-	sqlite3_close(db);
+	raw_tables(f->path,
+		   (const char *[]){NULL, apple_schema[1], apple_schema[2], apple_schema[3]});
 	check_refused(f->path, "no table kext_load_history_v3");
 
 	/* A column missing. */
 	remove(f->path);
-	db = raw_open(f->path);
-	raw_exec(db, apple_schema[0]);
-	raw_exec(db, "CREATE TABLE kext_policy ( team_id TEXT, bundle_id TEXT, allowed BOOLEAN, "
-		     "flags INTEGER, PRIMARY KEY (team_id, bundle_id) )");
-	raw_exec(db, apple_schema[2]);
-	raw_exec(db, apple_schema[3]);
-	sqlite3_close(db);
+	raw_tables(f->path,
+		   (const char *[]){apple_schema[0],
+				    "CREATE TABLE kext_policy ( team_id TEXT, bundle_id TEXT, "
+				    "allowed BOOLEAN, flags INTEGER, PRIMARY KEY (team_id, "
+				    "bundle_id) )",
+				    apple_schema[2], apple_schema[3]});
 	check_refused(f->path, "table kext_policy has no column developer_name");
 
 	/* A real dump with its b-tree pages damaged: the header survives, the data does not. */
@@ -1058,28 +1055,26 @@ static void t_kill_exit_before_commit(void **state)
 	check_old_state(f);
 }
 
-static void t_kill_sigkill_in_txn(void **state)
+/* A child killed with SIGKILL at PLAN's point leaves the old state. */
+static void check_sigkill(struct fx *f, enum child_plan plan)
 {
-	struct fx *f = *state;
 	int st;
 
 	seed_old_state(f);
-	st = run_child(f, PLAN_KILL_IN_TXN);
+	st = run_child(f, plan);
 	assert_true(WIFSIGNALED(st));
 	assert_int_equal(WTERMSIG(st), SIGKILL);
 	check_old_state(f);
 }
 
+static void t_kill_sigkill_in_txn(void **state)
+{
+	check_sigkill(*state, PLAN_KILL_IN_TXN);
+}
+
 static void t_kill_sigkill_in_replace_all(void **state)
 {
-	struct fx *f = *state;
-	int st;
-
-	seed_old_state(f);
-	st = run_child(f, PLAN_KILL_IN_REPLACE_ALL);
-	assert_true(WIFSIGNALED(st));
-	assert_int_equal(WTERMSIG(st), SIGKILL);
-	check_old_state(f);
+	check_sigkill(*state, PLAN_KILL_IN_REPLACE_ALL);
 }
 
 /* ---- lookups at scale ------------------------------------------------------------------ */
