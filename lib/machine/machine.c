@@ -188,7 +188,7 @@ int mx_machine_check_exists(const char *root, struct macext_diag *diag)
 
 /* ---- init: the pieces ---------------------------------------------------------------- */
 
-static int write_kext(const char *tmp, const struct macext_catalogue_kext *k)
+static int write_kext(const char *ext, const struct macext_catalogue_kext *k)
 {
 	/* System.kext and its KPI plug-ins are flat bundles (Info.plist at the top), as xnu
 	 * ships them; every other Apple kext has the Contents/ layout. */
@@ -198,11 +198,9 @@ static int write_kext(const char *tmp, const struct macext_catalogue_kext *k)
 	int r;
 
 	if (k->parent)
-		rel = mx_asprintf("System/Library/Extensions/%s/PlugIns/%s/Info.plist", k->parent,
-				  k->bundle_name);
+		rel = mx_asprintf("%s/PlugIns/%s/Info.plist", k->parent, k->bundle_name);
 	else
-		rel = mx_asprintf("System/Library/Extensions/%s/%sInfo.plist", k->bundle_name,
-				  flat ? "" : "Contents/");
+		rel = mx_asprintf("%s/%sInfo.plist", k->bundle_name, flat ? "" : "Contents/");
 	if (!rel || !name) {
 		mx_free(rel);
 		mx_free(name);
@@ -223,14 +221,14 @@ static int write_kext(const char *tmp, const struct macext_catalogue_kext *k)
 		plist_dict_set_item(d, "OSBundleRequired", plist_new_string("Root"));
 		plist_dict_set_item(d, "OSBundleAllowUserLoad", plist_new_bool(1));
 	}
-	r = mx_machine_write_plist(tmp, rel, d, 0644, false);
+	r = mx_machine_write_plist(ext, rel, d, 0644, false);
 	plist_free(d);
 	mx_free(rel);
 	mx_free(name);
 	return r;
 }
 
-static int write_exclude_list(const char *tmp, const struct macext_macos_version *v)
+static int write_exclude_list(const char *ext, const struct macext_macos_version *v)
 {
 	struct macext_exclude_entry *ex = NULL;
 	plist_t d, list;
@@ -256,15 +254,14 @@ static int write_exclude_list(const char *tmp, const struct macext_macos_version
 	plist_dict_set_item(d, "CFBundlePackageType", plist_new_string("KEXT"));
 	plist_dict_set_item(d, "CFBundleVersion", plist_new_string(version));
 	plist_dict_set_item(d, "OSKextExcludeList", list);
-	r = mx_machine_write_plist(tmp, "System/Library/Extensions/AppleKextExcludeList.kext/"
-					"Contents/Info.plist",
-				   d, 0644, false);
+	r = mx_machine_write_plist(ext, "AppleKextExcludeList.kext/Contents/Info.plist", d, 0644,
+				   false);
 	plist_free(d);
 	return r;
 }
 
-static int write_system_kexts(const char *tmp, const struct macext_macos_version *v,
-			      struct macext_diag *diag)
+int mx_machine_write_system_kexts(const char *ext, const struct macext_macos_version *v,
+				  struct macext_diag *diag)
 {
 	struct macext_catalogue_kext *kexts = NULL;
 	size_t n = 0;
@@ -277,11 +274,11 @@ static int write_system_kexts(const char *tmp, const struct macext_macos_version
 					  v->patch);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (strcmp(kexts[i].id, EXCLUDE_LIST_ID) != 0)
-			r = write_kext(tmp, &kexts[i]);
+			r = write_kext(ext, &kexts[i]);
 	}
 	macext_catalogue_free(kexts, n);
 	if (r == 0)
-		r = write_exclude_list(tmp, v);
+		r = write_exclude_list(ext, v);
 	if (r < 0)
 		return mx_diag_fail_nopos(diag, r, "System/Library/Extensions: cannot write: %s",
 					  macext_strerror(r));
@@ -423,6 +420,7 @@ static int build_tree(const char *tmp, const struct macext_ctx *ctx,
 		      struct macext_diag *diag)
 {
 	plist_t accounts = NULL;
+	char *ext;
 	int r = 0;
 
 	for (size_t i = 0; skeleton[i] && r == 0; i++) {
@@ -433,7 +431,9 @@ static int build_tree(const char *tmp, const struct macext_ctx *ctx,
 	}
 	if (r < 0)
 		return mx_diag_fail_nopos(diag, r, "cannot make folders: %s", macext_strerror(r));
-	r = write_system_kexts(tmp, v, diag);
+	ext = mx_path_join(tmp, "System/Library/Extensions");
+	r = ext ? mx_machine_write_system_kexts(ext, v, diag) : -ENOMEM;
+	mx_free(ext);
 	if (r < 0)
 		return r;
 	r = write_machine_plists(tmp, ctx, o, v);
@@ -464,7 +464,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return remove(path) < 0 ? -1 : 0;
 }
 
-static void rm_tree(const char *path)
+void mx_machine_rm_tree(const char *path)
 {
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -545,7 +545,7 @@ static int swap_in(const char *tmp, const char *root, struct macext_diag *diag)
 		goto out;
 	}
 	if (old)
-		rm_tree(old);
+		mx_machine_rm_tree(old);
 out:
 	if (r < 0 && diag && diag->code == 0)
 		mx_diag_fail_nopos(diag, r, "%s: cannot move into place: %s", root,
@@ -606,7 +606,7 @@ int macext_machine_init(const struct macext_ctx *ctx, const struct macext_machin
 		made = false;
 out:
 	if (made)
-		rm_tree(tmp);
+		mx_machine_rm_tree(tmp);
 	mx_free(tmp);
 	mx_free(parent);
 	return r;

@@ -26,10 +26,21 @@ int mx_machine_write_plist(const char *dir, const char *rel, plist_t plist, unsi
 /* Writes LEN bytes to DIR/REL (a new file; parents created). */
 int mx_machine_write_file(const char *dir, const char *rel, const void *data, size_t len,
 			  unsigned mode);
-/* Reads DIR/REL as a plist whose top is a dictionary. -ENOENT if missing, else
- * MACEXT_E_BAD_MACHINE with DIAG naming REL. *RET is the caller's (plist_free). */
+/* Reads DIR/REL as a plist whose top is a dictionary. MACEXT_E_BAD_MACHINE with DIAG
+ * naming REL if it is missing or malformed (check mx_exists() first where a missing file
+ * is normal); -ENOMEM. *RET is the caller's (plist_free). */
 int mx_machine_read_plist(const char *dir, const char *rel, plist_t *ret,
 			  struct macext_diag *diag);
+
+/* Writes the Apple kexts of release V from the catalogue (and the exclude-list kext) into
+ * EXT, the folder that plays System/Library/Extensions (it may be a staging folder; parents
+ * are created). Used by init and by upgrade. 0, or a negative code with DIAG set
+ * (MACEXT_E_USAGE when the catalogue does not know V). */
+int mx_machine_write_system_kexts(const char *ext, const struct macext_macos_version *v,
+				  struct macext_diag *diag);
+
+/* Removes the tree at PATH (symlinks are removed, not followed); best effort. */
+void mx_machine_rm_tree(const char *path);
 
 /* 0 if ROOT holds a modeled Mac (a .macext directory), else -ENOENT with DIAG saying so. */
 int mx_machine_check_exists(const char *root, struct macext_diag *diag);

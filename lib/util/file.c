@@ -102,11 +102,13 @@ int mx_read_file(const char *path, size_t max, char **ret, size_t *ret_len,
 	return 0;
 }
 
-static int fsync_dir_of(const char *path)
+/* Opens the directory holding PATH (read-only), so it can be fsync'd after a rename without
+ * allocating then. Returns the descriptor or a negative errno. */
+static int open_dir_of(const char *path)
 {
 	char *dir = mx_strdup(path);
 	char *slash;
-	int fd, r = 0;
+	int fd;
 
 	if (!dir)
 		return -ENOMEM;
@@ -118,24 +120,28 @@ static int fsync_dir_of(const char *path)
 	else
 		strncpy(dir, ".", strlen(dir) + 1);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (fsync(fd) < 0)
-			r = -errno;
-		close(fd);
-	}
+	if (fd < 0)
+		fd = -errno;
 	mx_free(dir);
-	return r;
+	return fd;
 }
 
 int mx_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	const uint8_t *p = data;
 	char *tmp;
-	int fd, r = 0;
+	int fd, dfd, r = 0;
 
+	/* Everything that can fail for want of memory happens before the rename: after it,
+	 * PATH holds the new content and the call must not report a failure. */
 	tmp = mx_asprintf("%s.tmp.%ld", path, (long)getpid());
 	if (!tmp)
 		return -ENOMEM;
+	dfd = open_dir_of(path);
+	if (dfd == -ENOMEM) {
+		mx_free(tmp);
+		return -ENOMEM;
+	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
 		r = -errno;
@@ -159,11 +165,13 @@ int mx_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
-	if (r == 0)
-		r = fsync_dir_of(path);
+	if (r == 0 && dfd >= 0 && fsync(dfd) < 0)
+		r = -errno;
 out:
 	if (r < 0 && fd >= 0)
 		unlink(tmp);
+	if (dfd >= 0)
+		close(dfd);
 	mx_free(tmp);
 	return r;
 }

@@ -1,5 +1,5 @@
 /*
- * tools/macext/cmd_machine.c: `macext machine init|show|adduser` (docs/machine.md).
+ * tools/macext/cmd_machine.c: `macext machine init|show|adduser|upgrade` (docs/machine.md).
  *
  * init reads the owner's password here (cli_read_password) and hands it to
  * macext_machine_init(); show prints macext_machine_load()'s description, as text or as
@@ -12,14 +12,16 @@
 
 #include "cli.h"
 #include "macext/machine.h"
+#include "macext/machine_state.h"
 
-static const char group_usage[] = "macext machine init|show|adduser [<options>]";
+static const char group_usage[] = "macext machine init|show|adduser|upgrade [<options>]";
 static const char init_usage[] =
 	"macext machine init [--arch x86_64|x86_64-t2|arm64] [--macos V] [--admin NAME]\n"
 	"              [--enroll none|user-approved|ade|user-enrollment] [--trust-anchor PEM]\n"
 	"              [--password-file FILE] [--force] [--json]";
 static const char show_usage[] = "macext machine show [--json]";
 static const char adduser_usage[] = "macext machine adduser NAME [--admin] [--password-file FILE]";
+static const char upgrade_usage[] = "macext machine upgrade --macos V [--json]";
 
 static json_t *info_json(struct cli *cli, const struct macext_machine_info *m)
 {
@@ -236,10 +238,51 @@ static int cmd_adduser(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_upgrade(struct cli *cli, int argc, char **argv)
+{
+	struct macext_machine_upgrade_result res = {0};
+	struct macext_macos_version v;
+	struct macext_diag diag = {0};
+	char from[16], to[16];
+	int r;
+
+	argc = cli_take_json(cli, argc, argv);
+	if (argc == 2 && cli_is_help(argv[1]))
+		return show_help(upgrade_usage,
+				 "Moves the modeled Mac to a newer macOS release: its Apple kexts are\n"
+				 "replaced by the new release's. From 10.12 or earlier to 10.13 or later,\n"
+				 "the third-party kexts on disk are grandfathered first: they are listed\n"
+				 "in .macext/migration.plist and load without approval (TN2459).\n\n"
+				 "exit codes: 0 ok, 64 usage (or not a newer release), 65 a corrupt\n"
+				 "KextPolicy, 66 no modeled Mac, 78 the modeled Mac's files are damaged\n");
+	if (argc != 3 || strcmp(argv[1], "--macos") != 0)
+		return cli_usage_error(upgrade_usage, "machine upgrade: expected --macos V");
+	if (macext_macos_parse(argv[2], &v) < 0)
+		return cli_usage_error(upgrade_usage, "--macos: unknown macOS release '%s'", argv[2]);
+	r = macext_machine_upgrade(cli->ctx, &v, &res, &diag);
+	if (r < 0)
+		return cli_fail(cli, r, &diag, "%s", r == MACEXT_E_USAGE ? "machine upgrade" : cli->root);
+	macext_macos_format(&res.from, from);
+	macext_macos_format(&res.to, to);
+	if (cli->json)
+		return cli_print_json(cli, "machine-upgrade",
+				      json_pack("{s:s, s:s, s:b, s:I}", "from", from, "to", to,
+						"migrated", res.migrated, "grandfathered",
+						(json_int_t)res.ngrandfathered));
+	if (!cli->quiet) {
+		printf("upgraded the modeled Mac from macOS %s to %s\n", from, to);
+		if (res.migrated)
+			printf("grandfathered %zu third-party kext%s (.macext/migration.plist)\n",
+			       res.ngrandfathered, res.ngrandfathered == 1 ? "" : "s");
+	}
+	return 0;
+}
+
 static const struct cmd machine_cmds[] = {
 	{"init", cmd_init, "create the modeled Mac"},
 	{"show", cmd_show, "describe the modeled Mac"},
 	{"adduser", cmd_adduser, "add a local account"},
+	{"upgrade", cmd_upgrade, "move the modeled Mac to a newer macOS release"},
 	{NULL, NULL, NULL},
 };
 
