@@ -5,7 +5,7 @@ set -eu
 
 pkgs="cmake make pkg-config gcc clang-14 lld-14 llvm-14 llvm-19 libclang-rt-14-dev
 libplist-dev libplist-utils libssl-dev openssl libsqlite3-dev libcmocka-dev libjansson-dev
-libarchive-dev nodejs npm ca-certificates python3 file time"
+libarchive-dev nodejs npm ca-certificates python3 file time sqlite3"
 
 # A package whose command is already on PATH from another source counts as present: a
 # machine with Node.js from elsewhere (its own npm bundled) must not get Debian's npm, which

@@ -6,8 +6,9 @@
  * (macext_profile_validate); all findings go out through cli_print_findings. A file that
  * cannot be read as a profile at all stops the run with one line on stderr and exit 65
  * (66 if missing), before anything reaches stdout. --check-team/--check-bundle-id ask
- * whether each profile approves that kext (macext_profile_check_kext).
- * install/remove/list/show are not available yet.
+ * whether each profile approves that kext (macext_profile_check_kext); --check PATH takes
+ * both from a kext bundle (cmd_profiles_check.c), the two options overriding it.
+ * install/remove/list/show: cmd_profiles_show.c.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_profiles.h"
 #include "macext/finding.h"
 #include "macext/profile.h"
 #include "util/file.h"
@@ -24,11 +26,12 @@
 #define ANCHOR_MAX (1u * 1024 * 1024)
 #define MAX_ANCHORS 16
 
-static const char group_usage[] = "macext profiles validate FILE... [options]";
+static const char group_usage[] =
+	"macext profiles validate|install|remove|list|show ... [options]";
 
 static const char validate_usage[] =
 	"macext profiles validate FILE... [--macos V] [--json | --sarif] [--trust-anchor PEM]...\n"
-	"              [--check-team TEAMID --check-bundle-id ID]";
+	"              [--check PATH] [--check-team TEAMID --check-bundle-id ID]";
 
 static void validate_help(void)
 {
@@ -42,7 +45,9 @@ static void validate_help(void)
 	       "  --sarif                findings as SARIF 2.1.0\n"
 	       "  --trust-anchor PEM     trust this root for profile signatures (repeatable)\n"
 	       "  --check-team TEAMID    with --check-bundle-id: would each profile approve this\n"
-	       "  --check-bundle-id ID   kext? (TEAMID \"\" = unsigned)\n\n"
+	       "  --check-bundle-id ID   kext? (TEAMID \"\" = unsigned)\n"
+	       "  --check PATH           the same for a kext bundle: its bundle ID and the Team ID\n"
+	       "                         of its signature (the two options above override)\n\n"
 	       "exit codes: 0 no error findings, 1 error findings, 64 usage, 65 not a readable\n"
 	       "profile, 66 file missing\n",
 	       validate_usage);
@@ -51,35 +56,24 @@ static void validate_help(void)
 struct validate_opts {
 	struct macext_macos_version macos;
 	bool have_macos, sarif;
-	const char *check_team, *check_bundle;
+	const char *check_team, *check_bundle, *check_path;
+	struct profiles_kext_id kext;
 	struct macext_profile_anchor anchors[MAX_ANCHORS];
 	char *anchor_bufs[MAX_ANCHORS];
 	size_t n_anchors;
 };
 
-static json_t *sig_json(const struct macext_profile_sig *sig)
-{
-	json_t *signers = json_array();
-
-	for (size_t i = 0; i < sig->n_signers; i++) {
-		const struct macext_profile_signer *s = &sig->signers[i];
-
-		json_array_append_new(
-			signers, json_pack("{s:o, s:b, s:b, s:o}", "subject",
-					   s->subject ? json_string(s->subject) : json_null(),
-					   "signature_ok", s->signature_ok, "chain_ok", s->chain_ok,
-					   "why", s->why ? json_string(s->why) : json_null()));
-	}
-	return json_pack("{s:s, s:o}", "status", macext_profile_sig_status_name(sig->status),
-			 "signers", signers);
-}
-
 static json_t *check_json(const struct macext_profile_check *c, const struct validate_opts *o)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:b}", "team_id", o->check_team, "bundle_id",
-			 o->check_bundle, "verdict", macext_profile_verdict_name(c->verdict),
-			 "location", c->location[0] ? json_string(c->location) : json_null(),
-			 "reason", c->reason, "non_admin_may_approve", c->non_admin);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:b}", "team_id", o->check_team,
+			      "bundle_id", o->check_bundle, "verdict",
+			      macext_profile_verdict_name(c->verdict), "location",
+			      c->location[0] ? json_string(c->location) : json_null(), "reason",
+			      c->reason, "non_admin_may_approve", c->non_admin);
+
+	if (o->check_path)
+		json_object_set_new(j, "kext", profiles_kext_id_json(&o->kext));
+	return j;
 }
 
 /* Reads, verifies, validates and checks one file; adds its JSON record to PROFILES. Returns
@@ -113,12 +107,20 @@ static int validate_one(struct cli *cli, const char *path, const struct validate
 	}
 	rec = json_pack("{s:s, s:s, s:b, s:o}", "path", path, "form",
 			macext_profile_form_name(p->form), "binary_plist", p->plist_binary,
-			"signature", sig_json(&sig));
+			"signature", profiles_sig_json(&sig));
 	if (o->check_team) {
 		struct macext_profile_check c;
 
 		macext_profile_check_kext(&c, p, o->check_team, o->check_bundle);
 		json_object_set_new(rec, "check", check_json(&c, o));
+		if (o->check_path)
+			json_array_append_new(
+				checks_text,
+				json_sprintf("%s: kext %s: bundle ID %s, Team ID %s, %s signature%s", path,
+					     o->kext.path, o->kext.bundle_id,
+					     *o->kext.team_id ? o->kext.team_id : "\"\" (none)",
+					     o->kext.kind, o->kext.valid ? "" : " (not valid: "
+					     "macOS refuses the kext before MDM is consulted)"));
 		json_array_append_new(
 			checks_text,
 			json_sprintf("%s: check %s %s: %s: %s%s%s", path,
@@ -159,6 +161,7 @@ static int parse_options(struct cli *cli, int argc, char **argv, struct validate
 		{"trust-anchor", required_argument, NULL, 'a'},
 		{"check-team", required_argument, NULL, 't'},
 		{"check-bundle-id", required_argument, NULL, 'b'},
+		{"check", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -188,6 +191,9 @@ static int parse_options(struct cli *cli, int argc, char **argv, struct validate
 		case 'b':
 			o->check_bundle = optarg;
 			break;
+		case 'c':
+			o->check_path = optarg;
+			break;
 		case 'h':
 			validate_help();
 			return -1;
@@ -197,9 +203,16 @@ static int parse_options(struct cli *cli, int argc, char **argv, struct validate
 	}
 	if (optind >= argc)
 		return cli_usage_error(validate_usage, "profiles validate: missing FILE");
-	if (!o->check_team != !o->check_bundle)
+	if (!o->check_path && !o->check_team != !o->check_bundle)
 		return cli_usage_error(validate_usage,
 				       "--check-team and --check-bundle-id go together");
+	if (o->check_path) {
+		rc = profiles_kext_identify(cli, o->check_path, o->anchors, o->n_anchors, &o->kext);
+		if (rc)
+			return rc;
+		o->check_team = o->check_team ? o->check_team : o->kext.team_id;
+		o->check_bundle = o->check_bundle ? o->check_bundle : o->kext.bundle_id;
+	}
 	if (o->sarif && cli->json)
 		return cli_usage_error(validate_usage, "--json and --sarif exclude each other");
 	return 0;
@@ -236,6 +249,7 @@ static int cmd_profiles_validate(struct cli *cli, int argc, char **argv)
 out:
 	for (size_t i = 0; i < o.n_anchors; i++)
 		free(o.anchor_bufs[i]);
+	profiles_kext_id_clear(&o.kext);
 	json_decref(profiles);
 	json_decref(checks);
 	macext_findings_clear(&f);
@@ -244,6 +258,10 @@ out:
 
 static const struct cmd subcommands[] = {
 	{"validate", cmd_profiles_validate, "lint profiles and check their signatures"},
+	{"install", cmd_profiles_install, "install a profile on the modeled Mac (as MDM)"},
+	{"remove", cmd_profiles_remove, "remove an installed profile (as MDM)"},
+	{"list", cmd_profiles_list, "list the installed profiles"},
+	{"show", cmd_profiles_show, "one installed profile, or --effective: the merged policy"},
 	{NULL, NULL, NULL},
 };
 
@@ -255,8 +273,7 @@ static void group_help(void)
 	       "subcommands:\n", group_usage);
 	for (const struct cmd *c = subcommands; c->name; c++)
 		printf("  %-10s %s\n", c->name, c->summary);
-	printf("\ninstall, remove, list and show are not yet available.\n"
-	       "Run 'macext profiles validate --help' for its options.\n");
+	printf("\nRun 'macext profiles validate --help' for its options.\n");
 }
 
 int cmd_profiles(struct cli *cli, int argc, char **argv)
