@@ -19,6 +19,10 @@ struct macext_ctx {
 	int64_t now;         /* the modeled clock, seconds since 1970 UTC */
 	macext_log_fn log;   /* debug lines only; may be NULL */
 	void *log_userdata;
+	/* Tests only (kill tests): called between the effects of a state change with the
+	 * name of the point reached ("kext.load.staged", ...; docs/macext.md); NULL otherwise. */
+	void (*test_point)(void *userdata, const char *name);
+	void *test_point_userdata;
 };
 
 /** Makes a context with no root and the clock at NOW. The caller frees it with

@@ -159,6 +159,36 @@ enum macext_exclude_grammar {
 MACEXT_API bool macext_exclude_match(const char *rule, int64_t version,
 				     enum macext_exclude_grammar eg, enum macext_kver_grammar g);
 
+/* ---- load-policy facts for one kext (lib/model/classify.c) --------------------------- */
+
+/* One deprecated-KPI category the kext falls into whose outcome on the release is not
+ * "none" (kexts.md §7.6). */
+struct macext_kext_kpi_class {
+	char *id;         /* "kauth", "hid", ... */
+	bool unsupported; /* unsupported on the release (refused unless SIP off or MDM) */
+	bool obligatory;  /* 12.3+ migration called obligatory (§9 P13) */
+	char *evidence;   /* "symbols _kauth_listen_scope", or NULL */
+};
+
+struct macext_kext_class {
+	struct macext_kext_kpi_class *kpi;
+	size_t nkpi;
+	bool excluded;        /* exclude list, user-space grammar (decides, P20) */
+	bool excluded_kernel; /* exclude list, kernel grammar */
+	char *exclude_rule;   /* the rule string of the entry for the kext, or NULL */
+};
+
+/**
+ * What the load policy needs from lib/model about K itself (not its plug-ins) on release V
+ * for slice ARCH ("x86_64"; NULL = the first slice): the deprecated-KPI categories and the
+ * exclude list of that release. Fills *RET (release with macext_kext_class_clear()).
+ * Returns 0, -EINVAL (unknown release), -ENOMEM.
+ */
+MACEXT_API int macext_kext_classify(const struct macext_kext *k, const char *arch,
+				    const struct macext_macos_version *v,
+				    struct macext_kext_class *ret);
+MACEXT_API void macext_kext_class_clear(struct macext_kext_class *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -77,6 +77,11 @@ int cli_print_findings(struct cli *cli, const char *kind, const struct macext_fi
  * (tools/macext/cli_password.c). */
 int cli_read_password(struct cli *cli, const char *prompt, char **ret);
 
+/* Asks for and checks the acting user's password (--user, else the owner) for WHAT (a
+ * command name for messages). 0 when it matches; otherwise prints the error and returns its
+ * exit code (77 for a wrong password or unknown user). tools/macext/cli_auth.c. */
+int cli_authenticate(struct cli *cli, const char *what);
+
 /* Command entry points (one file each). */
 int cmd_inspect(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
@@ -84,3 +89,9 @@ int cmd_machine(struct cli *cli, int argc, char **argv);
 int cmd_codesign(struct cli *cli, int argc, char **argv);
 int cmd_profiles(struct cli *cli, int argc, char **argv);
 int cmd_kmutil(struct cli *cli, int argc, char **argv);
+int cmd_csrutil(struct cli *cli, int argc, char **argv);
+int cmd_spctl(struct cli *cli, int argc, char **argv);
+int cmd_kext(struct cli *cli, int argc, char **argv);
+int cmd_approvals(struct cli *cli, int argc, char **argv);
+int cmd_why(struct cli *cli, int argc, char **argv);
+int cmd_reboot(struct cli *cli, int argc, char **argv);

@@ -6,6 +6,7 @@
  * $HOME. The library gets it all through struct macext_ctx.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,12 @@ static const struct cmd commands[] = {
 	{"codesign", cmd_codesign, "verify and describe code signatures like codesign"},
 	{"profiles", cmd_profiles, "validate configuration profiles (kext and sysext policy)"},
 	{"kmutil", cmd_kmutil, "build and inspect the auxiliary kernel collection"},
+	{"csrutil", cmd_csrutil, "show or change System Integrity Protection (Intel, recovery)"},
+	{"kext", cmd_kext, "install, load, unload and list kexts (kextload / kmutil)"},
+	{"approvals", cmd_approvals, "approve blocked kexts (the Privacy & Security pane)"},
+	{"why", cmd_why, "explain whether a kext would load here, rule by rule"},
+	{"reboot", cmd_reboot, "restart the modeled Mac (--recovery: recoveryOS)"},
+	{"spctl", cmd_spctl, "kext-consent: user consent for kexts (Intel, recovery)"},
 	{NULL, NULL, NULL},
 };
 
@@ -51,6 +58,14 @@ static void print_help(void)
 	       "65 bad input, 66 input missing, 69 not available now, 71 OS error, 73 cannot create,\n"
 	       "74 I/O error, 77 not permitted, 78 configuration error\n\n"
 	       "Run 'macext <command> --help' for a command's options; docs/ has a page per command.\n");
+}
+
+/* $MACEXT_TEST_KILL_AT=<point>: tests only (docs/macext.md). The process kills itself at
+ * that named point of a state change, so tests can check what a crash leaves. */
+static void kill_at(void *userdata, const char *name)
+{
+	if (strcmp((const char *)userdata, name) == 0)
+		raise(SIGKILL);
 }
 
 static char *default_root(void)
@@ -152,6 +167,10 @@ int main(int argc, char **argv)
 		}
 		if (cli.verbose)
 			cli.ctx->log = log_to_stderr;
+		if (getenv("MACEXT_TEST_KILL_AT") && *getenv("MACEXT_TEST_KILL_AT")) {
+			cli.ctx->test_point = kill_at;
+			cli.ctx->test_point_userdata = getenv("MACEXT_TEST_KILL_AT");
+		}
 		rc = cmd->run(&cli, argc - optind, argv + optind);
 		if (fflush(stdout) == EOF || ferror(stdout)) {
 			fputs("macext: stdout: write failed\n", stderr);
