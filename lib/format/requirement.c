@@ -212,6 +212,7 @@ static int put_match(struct dec *d)
 	static const char *const cmp[] = {"<", ">", "<=", ">="};
 	static const char *const date[] = {"=", "<", ">", "<=", ">="};
 	uint64_t ts;
+	int64_t unix_ts;
 	uint32_t m;
 
 	if (mx_rd_u32be(&d->rd, &m) < 0)
@@ -246,9 +247,12 @@ static int put_match(struct dec *d)
 		if (mx_rd_u64be(&d->rd, &ts) < 0)
 			return mx_diag_fail(d->diag, &d->rd, -EBADMSG,
 					    "requirement: timestamp truncated");
-		/* Seconds since 2001-01-01 (978307200 after the Unix epoch). */
-		put(&d->out, " %s timestamp \"%lld\"", date[m - 9],
-		    (long long)((int64_t)ts + 978307200));
+		/* Seconds since 2001-01-01 (978307200 after the Unix epoch); a value that does
+		 * not fit a Unix time is malformed, not something to wrap. */
+		if (__builtin_add_overflow((int64_t)ts, (int64_t)978307200, &unix_ts))
+			return mx_diag_fail(d->diag, &d->rd, -EBADMSG,
+					    "requirement: timestamp out of range");
+		put(&d->out, " %s timestamp \"%lld\"", date[m - 9], (long long)unix_ts);
 		return 0;
 	default:
 		return mx_diag_fail(d->diag, &d->rd, -EBADMSG,
