@@ -47,11 +47,14 @@ fuzz: deps
 bench: build
 	sh bench/inspect-vs-llvm-nm.sh $(BUILD)/macext
 
-# In-process policy decisions per second and latency (bench/decide.c); prints, asserts nothing.
+# In-process load decisions per second and latency: the policy alone over in-memory lookups
+# (bench/decide.c), then with the store lookups of lib/machine on the memory and SQLite
+# backends (bench/decide_store.c). Prints, asserts nothing.
 bench-decide: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
-	cmake --build $(BUILD) --target bench_decide -j $(JOBS)
+	cmake --build $(BUILD) --target bench_decide bench_decide_store -j $(JOBS)
 	$(BUILD)/bench/bench_decide
+	$(BUILD)/bench/bench_decide_store
 
 format:
 	git diff -U0 --no-color HEAD -- '*.c' '*.h' | clang-format-diff-14 -p1 -i

@@ -8,8 +8,11 @@
  * the allow-lists are a union; for AllowUserOverrides and AllowNonAdminUserApprovals an
  * explicit false in any payload wins, else an explicit true, else false (§4.1, P9). For a
  * kext of Team ID T (empty when unsigned) and bundle ID B:
- *   1. B in AllowedKernelExtensions[T] (the "" key for unsigned kexts)       -> allowed;
- *   2. T in AllowedTeamIdentifiers and T not a key of AllowedKernelExtensions -> allowed;
+ *   1. B in AllowedKernelExtensions[T] of some payload ("" key for unsigned kexts) -> allowed;
+ *   2. T in AllowedTeamIdentifiers of some payload P that does not also key T in its own
+ *      AllowedKernelExtensions -> allowed. U-2 (the listed bundles only, UNCONFIRMED) is
+ *      applied per payload before merging (§8 U-2, P9): a payload keying T shadows only its
+ *      own team entry, never another payload's, as profiles_merge.c and profile_check.c do;
  *   3. otherwise, with AllowUserOverrides false, the user cannot approve: the load is
  *      refused (27) with no pane entry; with it true, UAKEL decides.
  * "Allowed" removes the approval step only; 11+ still needs the AuxKC and a restart.
@@ -49,7 +52,7 @@ static bool merge(bool any_true, bool any_false)
 void mx_mdm_state(const struct macext_facts *f, struct mx_mdm_state *ret)
 {
 	const char *team = mx_kext_team(f);
-	bool ovr_t = false, ovr_f = false, na_t = false, na_f = false, team_keyed = false;
+	bool ovr_t = false, ovr_f = false, na_t = false, na_f = false;
 	const struct macext_mdm_kext_payload *team_listed = NULL;
 
 	memset(ret, 0, sizeof(*ret));
@@ -59,6 +62,7 @@ void mx_mdm_state(const struct macext_facts *f, struct mx_mdm_state *ret)
 	ret->honoured = true;
 	for (size_t i = 0; i < f->nmdm; i++) {
 		const struct macext_mdm_kext_payload *p = &f->mdm[i];
+		bool keyed_here = false; /* U-2: this payload keys T in AllowedKernelExtensions */
 
 		ovr_t |= p->allow_user_overrides == MACEXT_TRUE;
 		ovr_f |= p->allow_user_overrides == MACEXT_FALSE;
@@ -69,21 +73,27 @@ void mx_mdm_state(const struct macext_facts *f, struct mx_mdm_state *ret)
 
 			if (!e->team_id || strcmp(e->team_id, team) != 0)
 				continue;
-			team_keyed = true;
+			keyed_here = true;
 			if (!ret->allows &&
 			    list_has(e->bundle_ids, e->nbundle_ids, f->kext.bundle_id)) {
 				ret->allows = true;
 				ret->by = p;
 			}
 		}
-		if (!team_listed && *team && list_has(p->allowed_teams, p->nallowed_teams, team))
+		if (!*team || !list_has(p->allowed_teams, p->nallowed_teams, team))
+			continue;
+		if (!keyed_here && !team_listed)
 			team_listed = p;
+		else if (keyed_here && !ret->shadowed)
+			ret->shadowed = p;
 	}
-	if (!ret->allows && team_listed && !team_keyed) {
+	if (!ret->allows && team_listed) {
 		ret->allows = true;
 		ret->by = team_listed;
 		ret->by_team = true;
 	}
+	if (ret->allows)
+		ret->shadowed = NULL;
 	ret->user_overrides = merge(ovr_t, ovr_f);
 	ret->non_admin = mx_macos_at_least(f, 11, 0, 0) && merge(na_t, na_f);
 }
@@ -96,6 +106,7 @@ static const char *str(const char *s)
 int mx_rule_mdm_kext(const struct macext_facts *f, struct macext_trace *t, enum mx_verdict *ret)
 {
 	const char *team = mx_kext_team(f);
+	const char *sh_pre, *sh_uuid, *sh_post;
 	struct mx_mdm_state m;
 
 	*ret = MX_PASS;
@@ -119,7 +130,7 @@ int mx_rule_mdm_kext(const struct macext_facts *f, struct macext_trace *t, enum 
 		if (m.by_team)
 			return mx_trace_add(t, RULE, "allowed", REF,
 					    "team %s in AllowedTeamIdentifiers of payload %s "
-					    "(profile %s)",
+					    "(profile %s), not keyed in its AllowedKernelExtensions",
 					    team, str(m.by->payload_uuid), str(m.by->profile_id));
 		return mx_trace_add(t, RULE, "allowed", REF,
 				    "%s listed under team \"%s\" in AllowedKernelExtensions of "
@@ -127,16 +138,20 @@ int mx_rule_mdm_kext(const struct macext_facts *f, struct macext_trace *t, enum 
 				    f->kext.bundle_id, team, str(m.by->payload_uuid),
 				    str(m.by->profile_id));
 	}
+	sh_pre = m.shadowed ? " (AllowedTeamIdentifiers of payload " : "";
+	sh_uuid = m.shadowed ? str(m.shadowed->payload_uuid) : "";
+	sh_post = m.shadowed ? " ignored: it keys the team in AllowedKernelExtensions, U-2, "
+			       "UNCONFIRMED)" : "";
 	if (!m.user_overrides) {
 		*ret = MX_BLOCK;
 		return mx_trace_add(t, RULE, "blocked", REF_BLOCK,
-				    "team \"%s\" bundle %s not allowed by the %zu payloads; "
+				    "team \"%s\" bundle %s not allowed by the %zu payloads%s%s%s; "
 				    "AllowUserOverrides false: the user cannot approve it",
-				    team, f->kext.bundle_id, f->nmdm);
+				    team, f->kext.bundle_id, f->nmdm, sh_pre, sh_uuid, sh_post);
 	}
 	return mx_trace_add(t, RULE, "user-overrides", REF,
-			    "team \"%s\" bundle %s not allowed by the %zu payloads; "
+			    "team \"%s\" bundle %s not allowed by the %zu payloads%s%s%s; "
 			    "AllowUserOverrides true: user approval applies%s",
-			    team, f->kext.bundle_id, f->nmdm,
+			    team, f->kext.bundle_id, f->nmdm, sh_pre, sh_uuid, sh_post,
 			    m.non_admin ? " (non-admins may approve)" : "");
 }

@@ -61,6 +61,9 @@ struct mx_mdm_state {
 	bool allows;        /* step 1 or 2 of §2.3 matched */
 	const struct macext_mdm_kext_payload *by; /* the payload that matched */
 	bool by_team;       /* matched through AllowedTeamIdentifiers */
+	/* the first payload listing the team in AllowedTeamIdentifiers whose own
+	 * AllowedKernelExtensions keys it too (U-2, per payload), when nothing allowed */
+	const struct macext_mdm_kext_payload *shadowed;
 	bool user_overrides; /* merged AllowUserOverrides */
 	bool non_admin;      /* merged AllowNonAdminUserApprovals (macOS 11+ only) */
 };

@@ -49,20 +49,88 @@ static void test_team_identifiers_and_precedence(void **state)
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
 	expect_entry(&t, "mdm-kext", "allowed", "AllowedTeamIdentifiers of payload UUID-2", NULL);
 
-	/* the team is also a key of AllowedKernelExtensions: only its listed bundles */
+	/* the team is also a key of AllowedKernelExtensions of the same payload: only its
+	 * listed bundles (U-2), and the trace names the payload whose team entry is ignored */
 	p.allowed_kexts = kx;
 	p.nallowed_kexts = 1;
 	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
-	expect_entry(&t, "mdm-kext", "blocked", NULL, NULL);
-
-	/* the key in a second payload shadows the first's team entry too (union, P9) */
-	struct macext_mdm_kext_payload two[2] = {p, {.allowed_kexts = kx, .nallowed_kexts = 1}};
-	two[0].allowed_kexts = NULL;
-	two[0].nallowed_kexts = 0;
-	facts_mdm(&f, two, 2);
-	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
-	facts_mdm(&f, two, 1);
+	expect_entry(&t, "mdm-kext", "blocked",
+		     "not allowed by the 1 payloads (AllowedTeamIdentifiers of payload UUID-2 "
+		     "ignored: it keys the team in AllowedKernelExtensions, U-2, UNCONFIRMED)",
+		     NULL);
+	/* a listed bundle of that team is still allowed through the dictionary */
+	f.kext.bundle_id = "com.example.other";
 	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	expect_entry(&t, "mdm-kext", "allowed", "listed under team", NULL);
+	macext_trace_free(&t);
+}
+
+/*
+ * U-2 applies per payload, before merging (mdm-sysext.md §8 U-2, kexts.md P9): payload A
+ * allows team T outright; payload B lists only some of T's kexts. A kext of T that B does
+ * not list is allowed through A; B's key does not shadow A's team entry. Same answer in
+ * either install order.
+ */
+static void test_u2_per_payload(void **state)
+{
+	static const char *const teams[] = {T_TEAM};
+	const struct macext_mdm_kext_team kx[] = {{T_TEAM, ids_other, 1}};
+	struct macext_mdm_kext_payload a = {.profile_id = "com.example.a",
+					    .payload_uuid = "UUID-A",
+					    .allowed_teams = teams,
+					    .nallowed_teams = 1};
+	struct macext_mdm_kext_payload b = {.profile_id = "com.example.b",
+					    .payload_uuid = "UUID-B",
+					    .allowed_kexts = kx,
+					    .nallowed_kexts = 1};
+	struct macext_mdm_kext_payload ab[2] = {a, b}, ba[2] = {b, a};
+	struct macext_trace t = {0};
+	struct macext_facts f;
+
+	(void)state;
+	facts_init(&f);
+	facts_mdm(&f, ab, 2);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	expect_entry(&t, "mdm-kext", "allowed",
+		     "team " T_TEAM " in AllowedTeamIdentifiers of payload UUID-A (profile "
+		     "com.example.a), not keyed in its AllowedKernelExtensions",
+		     NULL);
+	facts_mdm(&f, ba, 2);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	expect_entry(&t, "mdm-kext", "allowed", "payload UUID-A", NULL);
+	/* the kext B lists is allowed by B's dictionary (step 1 wins over step 2) */
+	f.kext.bundle_id = "com.example.other";
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	expect_entry(&t, "mdm-kext", "allowed",
+		     "com.example.other listed under team \"" T_TEAM "\" in "
+		     "AllowedKernelExtensions of payload UUID-B",
+		     NULL);
+	/* B alone: T's unlisted kext is not allowed (the default AllowUserOverrides false) */
+	f.kext.bundle_id = T_ID;
+	facts_mdm(&f, &b, 1);
+	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
+	expect_entry(&t, "mdm-kext", "blocked", "not allowed by the 1 payloads;", NULL);
+	/* B also lists T in its own AllowedTeamIdentifiers: B's team entry is shadowed (U-2)
+	 * but A's still allows, in either order */
+	b.allowed_teams = teams;
+	b.nallowed_teams = 1;
+	ab[1] = b;
+	ba[0] = b;
+	facts_mdm(&f, ab, 2);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	expect_entry(&t, "mdm-kext", "allowed", "payload UUID-A", NULL);
+	facts_mdm(&f, ba, 2);
+	expect_decision(&f, &t, MACEXT_DECISION_ALLOW, 0, NULL);
+	expect_entry(&t, "mdm-kext", "allowed", "payload UUID-A", NULL);
+	/* without A, B's own team entry is ignored: blocked, and the trace says why */
+	facts_mdm(&f, &b, 1);
+	expect_decision(&f, &t, MACEXT_DECISION_DENY, 27, MSG_1015_POLICY);
+	expect_entry(&t, "mdm-kext", "blocked", "AllowedTeamIdentifiers of payload UUID-B ignored",
+		     "AllowUserOverrides");
+	/* on macOS 11 the same two payloads: allowed, so the restart path (28) */
+	facts_mdm(&f, ab, 2);
+	facts_macos(&f, 11, 0, 0);
+	expect_decision(&f, &t, MACEXT_DECISION_NEEDS_RESTART, 28, MSG_11_RESTART);
 	macext_trace_free(&t);
 }
 
@@ -176,6 +244,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_allowed_kernel_extensions),
 		cmocka_unit_test(test_team_identifiers_and_precedence),
+		cmocka_unit_test(test_u2_per_payload),
 		cmocka_unit_test(test_user_overrides),
 		cmocka_unit_test(test_enrolment),
 		cmocka_unit_test(test_version_10132),

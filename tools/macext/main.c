@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_forensic.h"
 #include "macext/ctx.h"
 
 static const struct cmd commands[] = {
@@ -171,7 +172,9 @@ int main(int argc, char **argv)
 			cli.ctx->test_point = kill_at;
 			cli.ctx->test_point_userdata = getenv("MACEXT_TEST_KILL_AT");
 		}
-		rc = cmd->run(&cli, argc - optind, argv + optind);
+		rc = cli_forensic_gate(&cli, argc - optind, argv + optind);
+		if (rc == 0)
+			rc = cmd->run(&cli, argc - optind, argv + optind);
 		if (fflush(stdout) == EOF || ferror(stdout)) {
 			fputs("macext: stdout: write failed\n", stderr);
 			rc = EXIT_IOERR;
