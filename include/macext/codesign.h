@@ -19,6 +19,9 @@
 extern "C" {
 #endif
 
+/* The longest identifier macext writes or reads (cs_limits.h MX_CS_MAX_IDENT). */
+#define MACEXT_CS_MAX_IDENT 1024
+
 /* Kinds, weakest first (a fat file gets its weakest slice's kind, codesign.md §2.8). */
 enum macext_cs_kind {
 	MACEXT_CS_UNSIGNED,
@@ -199,6 +202,41 @@ MACEXT_API int macext_codesign_verify_detached(struct macext_cs_result **ret, co
 MACEXT_API int macext_codesign_verify_path(struct macext_cs_result **ret, const char *path,
 					   const struct macext_cs_options *opt,
 					   struct macext_diag *diag);
+
+/* Signing (codesign.md §2, fixtures.md §1.8): `macext codesign sign`. */
+struct macext_cs_sign_options {
+	int64_t now;              /* the CMS signingTime (the modeled clock, ctx->now) */
+	const uint8_t *identity;  /* a PKCS#12 file's bytes (key, leaf, chain); NULL with adhoc */
+	size_t identity_len;
+	const char *password;     /* its password; NULL or "" for none */
+	bool adhoc;               /* an ad-hoc signature: flags 0x2, no Team ID, no CMS */
+};
+
+struct macext_cs_signed {
+	char identifier[MACEXT_CS_MAX_IDENT + 1]; /* the CodeDirectory identifier written */
+	char team_id[64];         /* the Team ID written ("" for ad-hoc or none in the leaf) */
+	size_t nslices;           /* slices signed */
+	bool bundle;              /* a bundle: Info.plist and CodeResources were sealed */
+	size_t resources;         /* files2 entries written */
+	char executable[4096];    /* the file that received the signature */
+};
+
+/**
+ * Signs PATH in place like `codesign -s`: a Mach-O file (thin or fat) or a bundle directory
+ * (or the main executable inside one). Each 64-bit slice gets an embedded signature: a
+ * CodeDirectory v0x20400 (SHA-256, 4 KiB pages; identifier = CFBundleIdentifier or the file
+ * name; Team ID from the leaf; special slots 1 Info.plist, 2 requirements, 3 CodeResources),
+ * the default designated requirement, and a CMS with Apple's signed attributes (contentType,
+ * signingTime = OPT->now, messageDigest, 1.2.840.113635.100.9.2 and .9.1). A bundle also gets
+ * Contents/_CodeSignature/CodeResources. Every file is replaced atomically. RET (may be NULL)
+ * describes what was written. Returns 0, -EINVAL (bad options), -EACCES (wrong PKCS#12
+ * password), -EBADMSG (an unreadable PKCS#12 or Mach-O file, unsigned nested code),
+ * -ENOEXEC (not a signable Mach-O), -ENOSPC (no room for LC_CODE_SIGNATURE), -ENOENT, -EIO,
+ * -ENOMEM; DIAG says which file and why.
+ */
+MACEXT_API int macext_codesign_sign(struct macext_cs_signed *ret, const char *path,
+				    const struct macext_cs_sign_options *opt,
+				    struct macext_diag *diag);
 
 /** Frees R; accepts NULL. */
 MACEXT_API void macext_cs_result_free(struct macext_cs_result *r);

@@ -151,16 +151,27 @@ static int one_attr(struct mx_cms *cms, const struct mx_der *attr, const struct 
 	struct mx_der v;
 	int r;
 
-	if (IS(oid, oid_cdhashes2))
-		return cms->has_hashes2 ? mx_diag_fail_at(diag, attr->offset, -EBADMSG,
-							  "cms: duplicate cdhashes2 attribute")
-					: hashes2(cms, set, diag);
+	if (IS(oid, oid_cdhashes2)) {
+		if (!cms->has_hashes2)
+			return hashes2(cms, set, diag);
+		cms->fault = MX_CMS_FAULT_DUPLICATE_ATTR;
+		return mx_diag_fail_at(diag, attr->offset, -EBADMSG,
+				       "cms: duplicate cdhashes2 attribute");
+	}
 	if (!IS(oid, oid_content_type) && !IS(oid, oid_message_digest) &&
 	    !IS(oid, oid_signing_time) && !IS(oid, oid_cdhashes))
 		return 0; /* another attribute: covered by the signature, not interpreted */
 	r = single_value(set, &v, diag);
 	if (r < 0)
 		return r;
+	if ((IS(oid, oid_content_type) && cms->content_type.p) ||
+	    (IS(oid, oid_message_digest) && cms->message_digest.p) ||
+	    (IS(oid, oid_signing_time) && cms->has_signing_time) ||
+	    (IS(oid, oid_cdhashes) && cms->cdhashes_plist.p)) {
+		cms->fault = MX_CMS_FAULT_DUPLICATE_ATTR;
+		return mx_diag_fail_at(diag, attr->offset, -EBADMSG,
+				       "cms: duplicate signed attribute");
+	}
 	if (IS(oid, oid_content_type)) {
 		if (cms->content_type.p || v.tag != MX_DER_OID)
 			goto bad;
@@ -365,8 +376,10 @@ static int signed_data(struct mx_cms *cms, const struct mx_der *sd, struct macex
 	r = mx_der_expect(&s_in, MX_DER_SEQUENCE, &si, diag);
 	if (r < 0)
 		return mx_diag_fail_at(diag, el.offset, -EBADMSG, "cms: no SignerInfo");
-	if (mx_rd_left(&s_in))
+	if (mx_rd_left(&s_in)) {
+		cms->fault = MX_CMS_FAULT_MULTIPLE_SIGNERS;
 		return mx_diag_fail(diag, &s_in, -EBADMSG, "cms: more than one SignerInfo");
+	}
 	return signer_info(cms, &si, diag);
 }
 

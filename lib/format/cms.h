@@ -22,7 +22,16 @@ struct mx_cms_hash2 {
 	struct mx_bytes digest; /* OCTET STRING content */
 };
 
+/* Why mx_cms_parse() refused a SignedData, where a caller reports it on its own
+ * (codesign.md §6 #13, #14); MX_CMS_FAULT_NONE for every other malformation. */
+enum mx_cms_fault {
+	MX_CMS_FAULT_NONE,
+	MX_CMS_FAULT_DUPLICATE_ATTR,   /* a signed attribute appears twice */
+	MX_CMS_FAULT_MULTIPLE_SIGNERS, /* more than one SignerInfo */
+};
+
 struct mx_cms {
+	enum mx_cms_fault fault;       /* set when parsing failed for one of these reasons */
 	struct mx_bytes econtent_type; /* OID content of encapContentInfo.eContentType */
 	struct mx_bytes econtent;      /* eContent octets; p NULL when detached */
 	struct mx_bytes certs[MX_CMS_MAX_CERTS]; /* raw DER of each certificate */

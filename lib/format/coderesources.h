@@ -48,3 +48,20 @@ void mx_coderesources_free(struct mx_coderesources *cr);
 const struct mx_cr_rule *mx_cr_match(const struct mx_cr_rule *rules, size_t n, const char *path);
 /* The entry for PATH in a sorted entry array, or NULL. */
 const struct mx_cr_entry *mx_cr_find(const struct mx_cr_entry *e, size_t n, const char *path);
+
+/* One entry to write (coderesources_write.c). */
+struct mx_cr_out {
+	const char *path;  /* relative to Contents/ */
+	bool v1;           /* also listed in `files` (a v1 rule seals it) */
+	bool optional;     /* the deciding rule says optional */
+	const uint8_t *hash, *hash2; /* SHA-1 (20) and SHA-256 (32) of a file, or NULL */
+	const char *symlink; /* a symlink's target, or NULL */
+	const uint8_t *cdhash; /* nested code: its cdhash (20), with REQUIREMENT */
+	const char *requirement;
+};
+/* Writes an XML CodeResources with Apple's standard rules/rules2 (codesign.md §2.10) and
+ * files/files2 for the N entries E (sorted by the caller or not: plist dictionaries are
+ * written sorted). *RET is the caller's (free()), not NUL-terminated. Returns 0, -ENOMEM. */
+int mx_coderesources_write(char **ret, size_t *ret_len, const struct mx_cr_out *e, size_t n);
+/* The standard rules as a parsed seal with no files (for deciding what to seal). */
+int mx_coderesources_standard(struct mx_coderesources *ret, struct macext_diag *diag);

@@ -248,10 +248,12 @@ static int put_match(struct dec *d)
 			return mx_diag_fail(d->diag, &d->rd, -EBADMSG,
 					    "requirement: timestamp truncated");
 		/* Seconds since 2001-01-01 (978307200 after the Unix epoch); a value that does
-		 * not fit a Unix time is malformed, not something to wrap. */
-		if (__builtin_add_overflow((int64_t)ts, (int64_t)978307200, &unix_ts))
+		 * not fit a Unix time is malformed, not something to wrap. A plain comparison:
+		 * clang-14's UBSan reports __builtin_add_overflow on int64_t here. */
+		if ((int64_t)ts > INT64_MAX - 978307200)
 			return mx_diag_fail(d->diag, &d->rd, -EBADMSG,
 					    "requirement: timestamp out of range");
+		unix_ts = (int64_t)ts + 978307200;
 		put(&d->out, " %s timestamp \"%lld\"", date[m - 9], (long long)unix_ts);
 		return 0;
 	default:

@@ -13,7 +13,8 @@
  *   4. The exclude list of the release: the user-space grammar decides
  *      (exclude-list.excluded, error); a kernel grammar that disagrees is a note
  *      (exclude-list.grammar-disagreement), kexts.md §5.6 and P20.
- *   5. V18: no code signature in any slice and no _CodeSignature/ (signature.unsigned).
+ *   5. Signatures are audited by lib/machine/audit_signature.c (signature.*), which can
+ *      verify them; this file only reads the bundle.
  * Findings carry the bundle path, the formatted release, the arch for per-slice ones and
  * the property path as location.
  */
@@ -261,16 +262,6 @@ static int audit_exclude(struct audit *a, const struct macext_kext *k)
 	return 0;
 }
 
-static bool signed_somewhere(const struct macext_kext *k)
-{
-	if (k->signature_dir)
-		return true;
-	for (size_t i = 0; k->macho && i < k->macho->nslices; i++)
-		if (k->macho->slices[i].has_code_signature)
-			return true;
-	return false;
-}
-
 static const char symlink_bad[] = "The kext contains a symlink which is either not readable "
 				  "or points outside of its bundle; please remove";
 
@@ -321,9 +312,6 @@ static int audit_kext(struct audit *a, const struct macext_kext *k)
 			r = audit_exclude(a, k);
 		if (r == 0)
 			r = audit_symlinks(a, k);
-		if (r == 0 && !signed_somewhere(k))
-			r = add(a, k, MACEXT_SEVERITY_WARNING, "signature.unsigned", NULL, NULL,
-				"Kext is not signed", NULL);
 	}
 	for (size_t i = 0; r >= 0 && i < k->nplugins; i++)
 		r = audit_kext(a, k->plugins[i]);

@@ -700,8 +700,10 @@ int mx_cs_verify_cms(struct macext_cs_slice *s, const uint8_t *buf, size_t len, 
 	if (!cms)
 		return -ENOMEM;
 	if (mx_cms_parse(cms, buf, len, origin, &d) < 0) {
-		r = mx_cs_error(&s->errors, &s->nerrors, "cms-malformed", d.has_offset, d.offset,
-				"%s", d.msg);
+		code = cms->fault == MX_CMS_FAULT_DUPLICATE_ATTR     ? "cms-duplicate-attribute"
+		       : cms->fault == MX_CMS_FAULT_MULTIPLE_SIGNERS ? "cms-multiple-signers"
+								     : "cms-malformed";
+		r = mx_cs_error(&s->errors, &s->nerrors, code, d.has_offset, d.offset, "%s", d.msg);
 		goto out;
 	}
 	trim_serial(cms);

@@ -56,3 +56,12 @@ int mx_cs_verify_cms(struct macext_cs_slice *s, const uint8_t *buf, size_t len, 
 int mx_cs_load_anchors(struct mx_cs_anchors *a, const struct macext_cs_options *opt,
 		       struct macext_diag *diag);
 void mx_cs_free_anchors(struct mx_cs_anchors *a);
+
+/* Signing (cs_sign.c, cs_sign_res.c). */
+/* Parses N bytes of lower-case or upper-case hex at HEX into OUT; false if malformed. */
+bool mx_cs_unhex(const char *hex, uint8_t *out, size_t n);
+/* The CodeResources plist for the bundle whose Contents/ is CONTENTS (the main executable
+ * MAIN_REL, relative to Contents/, is left out). *RET is the caller's; *RET_COUNT the number
+ * of files2 entries. Returns 0, -EBADMSG (unsigned nested code), -EIO, -E2BIG, -ENOMEM. */
+int mx_cs_sign_resources(char **ret, size_t *ret_len, size_t *ret_count, const char *contents,
+			 const char *main_rel, struct macext_diag *diag);

@@ -19,16 +19,8 @@ command -v openssl >/dev/null 2>&1 || { echo "openssl missing" >&2; exit 77; }
 mkdir -p "$bundle/Contents"
 exe_key=""
 if [ "$signing" != codeless ]; then
-	mkdir -p "$bundle/Contents/MacOS"
 	exe_key="	<key>CFBundleExecutable</key>
 	<string>$name</string>"
-	if [ "$signing" = adhoc ]; then
-		python3 "$src/fixtures/cs_sign.py" "$bundle/Contents/MacOS/$name" --adhoc
-	else
-		python3 "$src/fixtures/cs_sign.py" "$bundle/Contents/MacOS/$name" \
-			--signer "$pki/leaf.pem" --key "$pki/leaf.key" --chain "$pki/chain.pem" \
-			--team "$signing"
-	fi
 fi
 cat >"$bundle/Contents/Info.plist" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
@@ -54,3 +46,14 @@ $exe_key
 </dict>
 </plist>
 EOF
+# Info.plist first: cs_sign.py seals it (special slot 1) when signing the executable.
+if [ "$signing" != codeless ]; then
+	mkdir -p "$bundle/Contents/MacOS"
+	if [ "$signing" = adhoc ]; then
+		python3 "$src/fixtures/cs_sign.py" "$bundle/Contents/MacOS/$name" --adhoc
+	else
+		python3 "$src/fixtures/cs_sign.py" "$bundle/Contents/MacOS/$name" \
+			--signer "$pki/leaf.pem" --key "$pki/leaf.key" --chain "$pki/chain.pem" \
+			--team "$signing"
+	fi
+fi

@@ -18,21 +18,25 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "macext/audit.h"
 #include "macext/kext.h"
 #include "macext/machine.h"
+#include "util/file.h"
 
 #define KEXT_SEARCH_DEPTH 6
+#define AUDIT_MAX_ANCHOR (1u << 20)
 #define KEXT_SEARCH_MAX 4096
 
 static const char usage[] = "macext audit [--macos V] [--arch A] [--json|--sarif] "
-			    "[--sip-disabled] [--mdm-approved] PATH...";
+			    "[--sip-disabled] [--mdm-approved] [--trust-anchor PEM] PATH...";
 
 static void print_usage(void)
 {
 	printf("usage: %s\n\n"
 	       "Reports everything that would stop the kexts at PATH loading on a macOS release\n"
 	       "and architecture: Info.plist validation, the executable, OSBundleLibraries\n"
-	       "against the release's KPI catalogue, the exclude list and deprecated KPIs.\n"
+	       "against the release's KPI catalogue, the exclude list, deprecated KPIs and the\n"
+	       "code signature (signature.*: the kext signing requirement).\n"
 	       "PATH is a kext bundle or a directory (an app bundle) holding kexts.\n\n"
 	       "options:\n"
 	       "  --macos V        the release, e.g. 10.15.7, 11, 14 (default: the modeled Mac's\n"
@@ -40,6 +44,7 @@ static void print_usage(void)
 	       "  --arch A         audit only the slice for A (default: every slice)\n"
 	       "  --sip-disabled   audit as if SIP's kext protection were off\n"
 	       "  --mdm-approved   audit as if an MDM profile allowed the kexts\n"
+	       "  --trust-anchor PEM  trust this root besides Apple's (a test PKI's root)\n"
 	       "  --json           print one JSON document (schema macext/audit/1)\n"
 	       "  --sarif          print a SARIF 2.1.0 log\n\n"
 	       "exit codes: 0 no errors, 1 at least one error finding, 64 usage, 65 PATH holds\n"
@@ -170,7 +175,8 @@ static int default_macos(struct cli *cli, struct macext_macos_version *ret)
 }
 
 static int audit_all(struct cli *cli, const struct paths *kexts,
-		     const struct macext_audit_opts *opts, struct macext_findings *f)
+		     const struct macext_audit_opts *opts,
+		     const struct macext_audit_signature_opts *sopt, struct macext_findings *f)
 {
 	for (size_t i = 0; i < kexts->n; i++) {
 		struct macext_kext *k = NULL;
@@ -181,6 +187,8 @@ static int audit_all(struct cli *cli, const struct paths *kexts,
 		if (r < 0)
 			return cli_fail(cli, r, &diag, "%s", kexts->v[i]);
 		r = macext_kext_audit(k, opts, f);
+		if (r == 0)
+			r = macext_audit_signature(k, opts, sopt, f);
 		macext_kext_free(k);
 		if (r < 0)
 			return cli_fail(cli, r, NULL, "%s", kexts->v[i]);
@@ -208,6 +216,11 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 	struct macext_audit_opts opts = {0};
 	struct macext_findings f = {0};
 	struct paths kexts = {0};
+	struct macext_audit_signature_opts sopt = {.now = cli->ctx->now};
+	struct macext_diag diag = {0};
+	char *anchor = NULL;
+	size_t anchor_len = 0;
+	const uint8_t *anchors[1];
 	bool have_macos = false, sarif = false;
 	int r = 0, npaths = 0;
 
@@ -219,7 +232,8 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 			print_usage();
 			return 0;
 		}
-		if ((strcmp(a, "--macos") == 0 || strcmp(a, "--arch") == 0) && i + 1 >= argc)
+		if ((strcmp(a, "--macos") == 0 || strcmp(a, "--arch") == 0 ||
+		     strcmp(a, "--trust-anchor") == 0) && i + 1 >= argc)
 			return cli_usage_error(usage, "audit: %s needs a value", a);
 		if (strcmp(a, "--macos") == 0) {
 			if (macext_macos_parse(argv[++i], &opts.macos) < 0)
@@ -228,6 +242,10 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 			have_macos = true;
 		} else if (strcmp(a, "--arch") == 0) {
 			opts.arch = argv[++i];
+		} else if (strcmp(a, "--trust-anchor") == 0 && !anchor) {
+			r = mx_read_file(argv[++i], AUDIT_MAX_ANCHOR, &anchor, &anchor_len, &diag);
+			if (r < 0)
+				return cli_fail(cli, r, &diag, "%s", argv[i]);
 		} else if (strcmp(a, "--sarif") == 0) {
 			sarif = true;
 		} else if (strcmp(a, "--sip-disabled") == 0) {
@@ -241,16 +259,26 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (sarif && cli->json)
-		return cli_usage_error(usage, "audit: --json and --sarif exclude each other");
-	if (npaths == 0)
-		return cli_usage_error(usage, "audit: missing PATH");
-	format = sarif ? CLI_FINDINGS_SARIF : cli->json ? CLI_FINDINGS_JSON : CLI_FINDINGS_TEXT;
-	if (!have_macos && (r = default_macos(cli, &opts.macos)) != 0)
+		r = cli_usage_error(usage, "audit: --json and --sarif exclude each other");
+	else if (npaths == 0)
+		r = cli_usage_error(usage, "audit: missing PATH");
+	if (r != 0) {
+		free(anchor);
 		return r;
+	}
+	if (anchor) {
+		anchors[0] = (const uint8_t *)anchor;
+		sopt.anchors = anchors;
+		sopt.anchor_lens = &anchor_len;
+		sopt.nanchors = 1;
+	}
+	format = sarif ? CLI_FINDINGS_SARIF : cli->json ? CLI_FINDINGS_JSON : CLI_FINDINGS_TEXT;
+	if (!have_macos)
+		r = default_macos(cli, &opts.macos);
 	for (int i = 1; i <= npaths && r == 0; i++)
 		r = collect(cli, argv[i], &kexts);
 	if (r == 0)
-		r = audit_all(cli, &kexts, &opts, &f);
+		r = audit_all(cli, &kexts, &opts, &sopt, &f);
 	if (r == 0) {
 		macext_findings_sort(&f);
 		if (format == CLI_FINDINGS_TEXT && !cli->quiet) {
@@ -266,5 +294,6 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 	}
 	macext_findings_clear(&f);
 	paths_clear(&kexts);
+	free(anchor);
 	return r;
 }

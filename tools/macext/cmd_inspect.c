@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_signature.h"
 #include "macext/kext.h"
 #include "macext/macho.h"
 #include "util/file.h"
@@ -161,6 +162,7 @@ static int inspect_file(struct cli *cli, const char *path, json_t **ret)
 	}
 	*ret = json_pack("{s:s, s:s, s:I, s:o}", "path", path, "kind", m->fat ? "fat" : "macho",
 			 "size", (json_int_t)m->size, "slices", slices_json(m));
+	cli_signature_annotate(cli, *ret, path);
 	macext_macho_free(m);
 	mx_unmap(&map);
 	return 0;
@@ -212,6 +214,7 @@ static int kext_json(struct cli *cli, const struct macext_kext *k, json_t **ret)
 	o = json_pack("{s:s, s:s, s:o, s:o, s:o}", "path", macext_kext_path(k), "kind",
 		      "kext-bundle", "bundle", bundle, "slices", m ? slices_json(m) : json_array(),
 		      "plugins", plugins);
+	cli_signature_annotate(cli, o, macext_kext_path(k));
 	*ret = o;
 	return 0;
 }
@@ -261,8 +264,15 @@ static void print_slice(json_t *s, bool verbose, const char *indent)
 	if (json_is_string(json_object_get(s, "min_os")))
 		printf(", %s %s (sdk %s)", str_or(s, "platform", "?"), str_or(s, "min_os", "?"),
 		       str_or(s, "sdk", "?"));
-	printf(", %zu imports, %zu libraries%s\n", json_array_size(imports), json_array_size(libs),
+	printf(", %zu imports, %zu libraries%s", json_array_size(imports), json_array_size(libs),
 	       json_is_null(json_object_get(s, "code_signature")) ? ", unsigned" : ", signed");
+	if (json_is_object(json_object_get(s, "signature")))
+		printf(" (%s%s%s)", str_or(json_object_get(s, "signature"), "kind", "?"),
+		       json_is_string(json_object_get(json_object_get(s, "signature"), "team_id"))
+			       ? ", team "
+			       : "",
+		       str_or(json_object_get(s, "signature"), "team_id", ""));
+	printf("\n");
 	json_array_foreach (libs, i, v)
 		printf("%s  library %s (%s)\n", indent, str_or(v, "name", "?"), str_or(v, "kind", "?"));
 	json_array_foreach (json_object_get(s, "fileset"), i, v)
