@@ -129,12 +129,15 @@ for name, spec in sorted(FAMILIES.items()):
 for name in CLEAN:
     path = os.path.join(kexts, name + ".kext")
     for v in VERSIONS:
-        what = "%s at %s: no errors, no deprecated-kpi findings" % (name, v)
+        what = "%s at %s: no errors but signature.*, no deprecated-kpi findings" % (name, v)
         fs, err = audit(path, v)
         if err:
             result(False, what, err)
             continue
-        badf = [f for f in fs if f["severity"] == E or f["rule"].startswith("deprecated-kpi.")]
+        # the generated kexts are unsigned on purpose: signature.* is tested with signed
+        # fixtures in test_codesign_sign.sh
+        badf = [f for f in fs if (f["severity"] == E and not f["rule"].startswith("signature."))
+                or f["rule"].startswith("deprecated-kpi.")]
         result(not badf, what, show(badf))
 
 for v in VERSIONS:

@@ -15,10 +15,11 @@
  *   signature.untrusted       a valid CMS whose chain ends at no trusted root
  *   signature.not-developer-id  valid, but not a Developer ID (or, for com.apple., not Apple)
  *   signature.no-kext-marker  Developer ID whose leaf lacks 1.2.840.113635.100.6.1.18
- * Severity: with SIP's kext protection on, the last four are errors (kextd/kmutil refuse:
- * "Untrusted kexts are not allowed", code 29 from 11) and the first two warnings (a build
- * that is not signed yet); with SIP off (--sip-disabled) each is a note, since kext_tools
- * logs the failure and loads the kext (kexts.md §8.5). Notarization (10.14.5+, §8.6) needs
+ * Severity: with SIP's kext protection on, each is an error (kextd/kmutil refuse:
+ * "Untrusted kexts are not allowed", code 29 from 11; kexts.md §1.10 step 3, §8.5), except
+ * that an unsigned or ad-hoc kext the MDM payload lists under the empty Team ID may load
+ * (kexts.md §9 P6), so with --mdm-approved those two are warnings; with SIP off
+ * (--sip-disabled) each is a note, since kext_tools logs the failure and loads the kext. Notarization (10.14.5+, §8.6) needs
  * Apple's tickets and is not judged here.
  */
 #include <errno.h>
@@ -93,7 +94,9 @@ static int audit_one(const struct macext_kext *k, const struct macext_audit_opts
 				      .anchor_lens = sopt->anchor_lens, .nanchors = sopt->nanchors};
 	bool sip_off = (opts->flags & MACEXT_AUDIT_SIP_DISABLED) != 0;
 	enum macext_severity hard = sip_off ? MACEXT_SEVERITY_NOTE : MACEXT_SEVERITY_ERROR;
-	enum macext_severity soft = sip_off ? MACEXT_SEVERITY_NOTE : MACEXT_SEVERITY_WARNING;
+	enum macext_severity soft = sip_off ? MACEXT_SEVERITY_NOTE
+				    : (opts->flags & MACEXT_AUDIT_MDM_APPROVED) ? MACEXT_SEVERITY_WARNING
+									       : MACEXT_SEVERITY_ERROR;
 	const char *path = macext_kext_path(k), *id = macext_kext_bundle_id(k);
 	const char *tail = sip_off ? " (SIP's kext protection is off: logged and ignored)" : "";
 	struct macext_cs_result *res = NULL;
