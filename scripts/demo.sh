@@ -73,7 +73,7 @@ for v in 10.15.7 13; do
 	step "macOS $v on an Intel Mac: a modeled Mac that trusts the test root"
 	run machine init --arch x86_64 --macos "$v" --trust-anchor "$signed/pki/root.pem"
 	step "macOS $v: audit, then install two kexts of one developer"
-	run audit --macos "$v" --arch x86_64 "$signed/kexts/AlphaA.kext"
+	run audit --macos "$v" --arch x86_64 --trust-anchor "$signed/pki/root.pem" "$signed/kexts/AlphaA.kext"
 	run kext install "$signed/kexts/AlphaA.kext"
 	run kext install "$signed/kexts/AlphaB.kext"
 	step "macOS $v: the first load is blocked (exit 27) and shows the alert once"
