@@ -273,7 +273,7 @@ static void group_help(void)
 	       "subcommands:\n", group_usage);
 	for (const struct cmd *c = subcommands; c->name; c++)
 		printf("  %-10s %s\n", c->name, c->summary);
-	printf("\nRun 'macext profiles validate --help' for its options.\n");
+	printf("\nRun 'macext profiles <subcommand> --help' for its options.\n");
 }
 
 int cmd_profiles(struct cli *cli, int argc, char **argv)
@@ -282,9 +282,13 @@ int cmd_profiles(struct cli *cli, int argc, char **argv)
 		group_help();
 		return 0;
 	}
-	if (argc >= 3 && strcmp(argv[1], "validate") == 0 && cli_is_help(argv[2])) {
-		validate_help();
-		return 0;
+	if (argc >= 3 && cli_is_help(argv[2])) {
+		if (strcmp(argv[1], "validate") == 0) {
+			validate_help();
+			return 0;
+		}
+		if (cmd_profiles_sub_help(argv[1]))
+			return 0;
 	}
 	return cli_dispatch(cli, "profiles", group_usage, subcommands, argc, argv);
 }

@@ -15,6 +15,8 @@ int cmd_profiles_install(struct cli *cli, int argc, char **argv);
 int cmd_profiles_remove(struct cli *cli, int argc, char **argv);
 int cmd_profiles_list(struct cli *cli, int argc, char **argv);
 int cmd_profiles_show(struct cli *cli, int argc, char **argv);
+/* Prints the --help of install, remove, list or show; false for another NAME. */
+bool cmd_profiles_sub_help(const char *name);
 
 /* JSON of a profile's signature check (validate's "signature" member). */
 json_t *profiles_sig_json(const struct macext_profile_sig *sig);

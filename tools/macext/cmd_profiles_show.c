@@ -260,6 +260,45 @@ static int print_change(struct cli *cli, const char *action,
 	return 0;
 }
 
+static const struct {
+	const char *name, *usage, *text;
+} sub_help[] = {
+	{"install", install_usage,
+	 "Installs FILE on the modeled Mac as an MDM server would (docs/profiles.md). The profile\n"
+	 "is validated first and refused (exit 1) with its findings if it has errors; kext and\n"
+	 "system-extension payloads need a user-approved or automated (ADE) enrolment (exit 69\n"
+	 "otherwise). A profile with the same PayloadIdentifier is replaced.\n\n"
+	 "  --manual   install as a user would by double-clicking (refused for these payloads)\n"
+	 "  --json     one JSON document\n\n"
+	 "exit codes: 0 installed, 1 the profile has errors, 65 unreadable, 66 missing,\n"
+	 "69 refused by the enrolment rules, 78 the modeled Mac is damaged\n"},
+	{"remove", remove_usage,
+	 "Removes the installed profile IDENTIFIER as its MDM server would, and says what stops\n"
+	 "being allowed.\n\n"
+	 "  --manual   remove as the user would (refused for MDM profiles on 10.15 and later)\n"
+	 "  --json     one JSON document\n\n"
+	 "exit codes: 0 removed, 66 not installed, 69 refused, 78 the modeled Mac is damaged\n"},
+	{"list", list_usage,
+	 "Lists the installed profiles in install order with their payloads.\n\n"
+	 "exit codes: 0, 66 no modeled Mac, 78 the modeled Mac is damaged\n"},
+	{"show", show_usage,
+	 "Shows one installed profile, or with --effective the merged kernel-extension and\n"
+	 "system-extension policy of all of them (mdm-sysext.md §4.1), each entry with the\n"
+	 "payloads it came from.\n\n"
+	 "exit codes: 0, 66 not installed or no modeled Mac, 78 the modeled Mac is damaged\n"},
+};
+
+bool cmd_profiles_sub_help(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sub_help) / sizeof(sub_help[0]); i++) {
+		if (strcmp(sub_help[i].name, name) != 0)
+			continue;
+		printf("usage: %s\n\n%s", sub_help[i].usage, sub_help[i].text);
+		return true;
+	}
+	return false;
+}
+
 static int change_options(int argc, char **argv, const char *usage, bool *manual)
 {
 	static const struct option opts[] = {
