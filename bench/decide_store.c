@@ -27,61 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "macext/policy.h"
 #include "macext/store.h"
 
-#define NTEAMS 1000
-#define KEXTS_PER_TEAM 10
-#define NAPPROVALS (NTEAMS * KEXTS_PER_TEAM)
-#define NPROFILES 50
 #define DEFAULT_DECISIONS 200000
-#define T_NOW INT64_C(1700000000)
-
-static void team_name(char buf[11], unsigned n)
-{
-	snprintf(buf, 11, "T%09u", n);
-}
-
-/* ---- 50 payloads (as bench/decide.c) ----------------------------------------------------- */
-
-static char pteams[NPROFILES][5][11];
-static const char *pteam_ptrs[NPROFILES][5];
-static char pkext_ids[NPROFILES][2][3][40];
-static const char *pkext_ptrs[NPROFILES][2][3];
-static char pkext_teams[NPROFILES][2][11];
-static char puuids[NPROFILES][37];
-static struct macext_mdm_kext_team pkexts[NPROFILES][2];
-static struct macext_mdm_kext_payload payloads[NPROFILES];
-
-static void build_profiles(void)
-{
-	for (unsigned p = 0; p < NPROFILES; p++) {
-		snprintf(puuids[p], sizeof(puuids[p]), "00000000-0000-4000-8000-%012u", p);
-		for (unsigned i = 0; i < 5; i++) {
-			team_name(pteams[p][i], 100000 + p * 5 + i);
-			pteam_ptrs[p][i] = pteams[p][i];
-		}
-		for (unsigned k = 0; k < 2; k++) {
-			team_name(pkext_teams[p][k], 200000 + p * 2 + k);
-			for (unsigned b = 0; b < 3; b++) {
-				snprintf(pkext_ids[p][k][b], 40, "com.mdm%u.kext%u", p * 2 + k, b);
-				pkext_ptrs[p][k][b] = pkext_ids[p][k][b];
-			}
-			pkexts[p][k] = (struct macext_mdm_kext_team){pkext_teams[p][k],
-								     pkext_ptrs[p][k], 3};
-		}
-		payloads[p] = (struct macext_mdm_kext_payload){
-			.profile_id = "com.bench.kexts",
-			.payload_uuid = puuids[p],
-			.allowed_teams = pteam_ptrs[p],
-			.nallowed_teams = 5,
-			.allowed_kexts = pkexts[p],
-			.nallowed_kexts = 2,
-			.allow_user_overrides = MACEXT_TRUE,
-			.allow_non_admin_user_approvals = MACEXT_UNSET,
-		};
-	}
-}
 
 /* ---- filling the store ------------------------------------------------------------------ */
 
@@ -135,21 +85,6 @@ static int fill(struct macext_store *s)
 
 /* ---- the decisions ---------------------------------------------------------------------- */
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The team's co-approval scope (scope_fact in lib/machine/facts.c): another of its kexts in
  * /Library/Extensions has an allowed row. TEAM_NO is the team's number, for the names. */
 static int scope_check(struct macext_store *s, const char *team, unsigned team_no,
@@ -177,8 +112,6 @@ static int scope_check(struct macext_store *s, const char *team, unsigned team_n
 
 static int run(const char *backend, struct macext_store *s, size_t n, uint64_t *lat)
 {
-	static const struct macext_kpi_fact kauth = {"kauth", true, false, "symbols _kauth"};
-	static const struct macext_macos_version versions[] = {{10, 15, 7}, {11, 7, 0}, {14, 0, 0}};
 	unsigned counts[4] = {0};
 	struct macext_trace t;
 	uint64_t start, total;
@@ -193,47 +126,10 @@ static int run(const char *backend, struct macext_store *s, size_t n, uint64_t *
 		enum macext_decision d;
 		const char *msg;
 		int code, r;
-		unsigned kind = (unsigned)(i % 8), x = (unsigned)((i * 2654435761u) % 100000u);
 		unsigned team_no;
 		uint64_t t0 = now_ns();
 
-		memset(&f, 0, sizeof(f));
-		f.macos = versions[i % 3];
-		f.platform = MACEXT_PLATFORM_X86_64_T2;
-		f.enrollment = MACEXT_ENROLL_ADE;
-		f.now = T_NOW;
-		if (kind < 5) { /* kexts with a row: 4 in 5 allowed */
-			team_no = x % NTEAMS;
-			snprintf(bundle, sizeof(bundle), "com.vendor%u.kext%u", team_no,
-				 (x / NTEAMS) % KEXTS_PER_TEAM);
-		} else if (kind < 7) { /* MDM-allowed by team, or unknown */
-			team_no = 100000 + x % (NPROFILES * 5 + 50);
-			snprintf(bundle, sizeof(bundle), "com.other%u.kext", x);
-		} else { /* listed in AllowedKernelExtensions */
-			team_no = 200000 + x % (NPROFILES * 2);
-			snprintf(bundle, sizeof(bundle), "com.mdm%u.kext%u", x % (NPROFILES * 2),
-				 x % 3);
-		}
-		team_name(team, team_no);
-		f.kext.bundle_id = bundle;
-		f.kext.version = "1.0.0";
-		f.kext.path = "/Library/Extensions/Bench.kext";
-		f.kext.location = MACEXT_KEXT_LOC_LIBRARY_EXTENSIONS;
-		f.sig.kind = MACEXT_CS_DEVELOPER_ID;
-		f.sig.valid = f.sig.kext_marker = true;
-		f.sig.team_id = team;
-		f.sig.developer_name = "Bench Corp";
-		f.sig.cdhash = "1111111111111111111111111111111111111111";
-		if (i % 16 == 3) {
-			f.kpi = &kauth;
-			f.nkpi = 1;
-		}
-		f.consent.enabled = true;
-		f.mdm = payloads;
-		f.nmdm = NPROFILES;
-		f.user.name = "admin";
-		f.user.admin = true;
-		f.auxkc.in_booted = i % 2 == 0;
+		bench_facts(&f, i, team, bundle, &team_no);
 
 		/* the store lookups of facts.c: the row, the team's scope, the pending block */
 		r = macext_store_kext_policy_get(s, team, bundle, &row);
@@ -265,16 +161,8 @@ static int run(const char *backend, struct macext_store *s, size_t n, uint64_t *
 	total = now_ns() - start;
 	macext_trace_free(&t);
 
-	qsort(lat, n, sizeof(*lat), cmp_u64);
 	printf("backend %s\n", backend);
-	printf("  decisions:      %zu (approvals %u, profiles %u)\n", n, NAPPROVALS, NPROFILES);
-	printf("  decisions/s:    %.0f\n", (double)n * 1e9 / (double)total);
-	printf("  latency p50:    %.2f us\n", (double)lat[n / 2] / 1000.0);
-	printf("  latency p99:    %.2f us\n", (double)lat[n * 99 / 100] / 1000.0);
-	printf("  latency max:    %.2f us\n", (double)lat[n - 1] / 1000.0);
-	printf("  outcomes:       allow %u, deny %u, needs-approval %u, needs-restart %u\n",
-	       counts[MACEXT_DECISION_ALLOW], counts[MACEXT_DECISION_DENY],
-	       counts[MACEXT_DECISION_NEEDS_APPROVAL], counts[MACEXT_DECISION_NEEDS_RESTART]);
+	bench_report("  ", n, lat, total, counts);
 	return 0;
 }
 
@@ -316,7 +204,7 @@ int main(int argc, char **argv)
 	lat = calloc(n, sizeof(*lat));
 	if (!lat)
 		return 71;
-	build_profiles();
+	build_profiles(true);
 	rc = bench_backend("memory", NULL, n, lat);
 	snprintf(dir, sizeof(dir), "%s/macext-bench.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (rc == 0 && !mkdtemp(dir)) {

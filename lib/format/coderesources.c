@@ -92,12 +92,80 @@ static int get_string(plist_t v, char **out, const char *key, struct macext_diag
 	return *out ? 0 : -ENOMEM;
 }
 
-static int entry(struct mx_cr_entry *e, const char *path, plist_t v, struct macext_diag *diag)
+typedef int (*item_fn)(void *ctx, const char *key, plist_t v, struct macext_diag *diag);
+
+/* Calls FN for the items of DICT in order, at most MAX of them, until one fails. */
+static int each_item(plist_t dict, uint32_t max, item_fn fn, void *ctx, struct macext_diag *diag)
 {
 	plist_dict_iter it = NULL;
 	char *k = NULL;
-	plist_t item = NULL;
+	plist_t v = NULL;
 	int r = 0;
+
+	plist_dict_new_iter(dict, &it);
+	if (!it)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < max; i++) {
+		free(k);
+		k = NULL;
+		plist_dict_next_item(dict, it, &k, &v);
+		if (!k)
+			break;
+		r = fn(ctx, k, v, diag);
+		if (r < 0)
+			break;
+	}
+	free(k);
+	free(it);
+	return r;
+}
+
+/* Room for the items of a section DICT named NAME, at most MAX WHAT; NULL with *R set. */
+static void *alloc_items(plist_t dict, size_t size, uint32_t max, const char *name,
+			 const char *what, uint32_t *ret_n, int *r, struct macext_diag *diag)
+{
+	uint32_t n = plist_dict_get_size(dict);
+	void *p;
+
+	if (n > max) {
+		*r = mx_diag_fail_nopos(diag, -E2BIG, "CodeResources: %s holds %u %s, limit %u",
+					name, n, what, max);
+		return NULL;
+	}
+	p = mx_calloc(n ? n : 1, size);
+	if (!p)
+		*r = -ENOMEM;
+	*ret_n = n;
+	return p;
+}
+
+static int entry_item(void *ctx, const char *k, plist_t item, struct macext_diag *diag)
+{
+	struct mx_cr_entry *e = ctx;
+	const char *path = e->path;
+
+	if (!strcmp(k, "hash")) {
+		e->has_hash = true;
+		return get_data(item, e->hash, 20, path, "a hash of the wrong size for", diag);
+	} else if (!strcmp(k, "hash2")) {
+		e->has_hash2 = true;
+		return get_data(item, e->hash2, 32, path, "a hash2 of the wrong size for", diag);
+	} else if (!strcmp(k, "cdhash")) {
+		e->has_cdhash = true;
+		return get_data(item, e->cdhash, 20, path, "a cdhash of the wrong size for", diag);
+	} else if (!strcmp(k, "optional")) {
+		return get_bool(item, &e->optional, path, diag);
+	} else if (!strcmp(k, "symlink") && !e->symlink) {
+		return get_string(item, &e->symlink, path, diag);
+	} else if (!strcmp(k, "requirement") && !e->requirement) {
+		return get_string(item, &e->requirement, path, diag);
+	}
+	return 0;
+}
+
+static int entry(struct mx_cr_entry *e, const char *path, plist_t v, struct macext_diag *diag)
+{
+	int r;
 
 	if (!safe_path(path))
 		return bad(diag, "unsafe path", path);
@@ -110,34 +178,7 @@ static int entry(struct mx_cr_entry *e, const char *path, plist_t v, struct mace
 	}
 	if (plist_get_node_type(v) != PLIST_DICT)
 		return bad(diag, "an entry that is neither data nor a dictionary:", path);
-	plist_dict_new_iter(v, &it);
-	if (!it)
-		return -ENOMEM;
-	for (;;) {
-		free(k);
-		k = NULL;
-		plist_dict_next_item(v, it, &k, &item);
-		if (!k || r < 0)
-			break;
-		if (!strcmp(k, "hash")) {
-			e->has_hash = true;
-			r = get_data(item, e->hash, 20, path, "a hash of the wrong size for", diag);
-		} else if (!strcmp(k, "hash2")) {
-			e->has_hash2 = true;
-			r = get_data(item, e->hash2, 32, path, "a hash2 of the wrong size for", diag);
-		} else if (!strcmp(k, "cdhash")) {
-			e->has_cdhash = true;
-			r = get_data(item, e->cdhash, 20, path, "a cdhash of the wrong size for", diag);
-		} else if (!strcmp(k, "optional")) {
-			r = get_bool(item, &e->optional, path, diag);
-		} else if (!strcmp(k, "symlink") && !e->symlink) {
-			r = get_string(item, &e->symlink, path, diag);
-		} else if (!strcmp(k, "requirement") && !e->requirement) {
-			r = get_string(item, &e->requirement, path, diag);
-		}
-	}
-	free(k);
-	free(it);
+	r = each_item(v, UINT32_MAX, entry_item, e, diag);
 	if (r == 0 && !e->has_hash && !e->has_hash2 && !e->has_cdhash && !e->symlink)
 		r = bad(diag, "an entry without hash, cdhash or symlink:", path);
 	return r;
@@ -148,34 +189,35 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct mx_cr_entry *)a)->path, ((const struct mx_cr_entry *)b)->path);
 }
 
+/* The array a section's items are parsed into and its count so far. */
+struct fill {
+	void *v;
+	size_t *n;
+};
+
+/* Entries are counted as they are filled: a failed one still owns its strings. */
+static int entries_item(void *ctx, const char *k, plist_t v, struct macext_diag *diag)
+{
+	struct fill *c = ctx;
+	struct mx_cr_entry *e = c->v;
+
+	return entry(&e[(*c->n)++], k, v, diag);
+}
+
 static int entries(plist_t dict, struct mx_cr_entry **ret, size_t *ret_n, const char *name,
 		   struct macext_diag *diag)
 {
-	uint32_t n = plist_dict_get_size(dict);
-	plist_dict_iter it = NULL;
-	char *k = NULL;
-	plist_t v = NULL;
+	struct fill c;
+	uint32_t n = 0;
 	int r = 0;
 
-	if (n > MX_CR_MAX_ENTRIES)
-		return mx_diag_fail_nopos(diag, -E2BIG, "CodeResources: %s holds %u entries, limit %u",
-					  name, n, MX_CR_MAX_ENTRIES);
-	*ret = mx_calloc(n ? n : 1, sizeof(**ret));
+	*ret = alloc_items(dict, sizeof(**ret), MX_CR_MAX_ENTRIES, name, "entries", &n, &r,
+			   diag);
 	if (!*ret)
-		return -ENOMEM;
-	plist_dict_new_iter(dict, &it);
-	if (!it)
-		return -ENOMEM;
-	for (;;) {
-		free(k);
-		k = NULL;
-		plist_dict_next_item(dict, it, &k, &v);
-		if (!k || r < 0 || *ret_n == n)
-			break;
-		r = entry(&(*ret)[(*ret_n)++], k, v, diag);
-	}
-	free(k);
-	free(it);
+		return r;
+	c.v = *ret;
+	c.n = ret_n;
+	r = each_item(dict, n, entries_item, &c, diag);
 	if (r == 0) {
 		qsort(*ret, *ret_n, sizeof(**ret), cmp_entry);
 		for (size_t i = 1; i < *ret_n; i++)
@@ -253,56 +295,49 @@ static bool pattern_ok(const char *k)
 	return true;
 }
 
+/* Rules are counted once compiled: a failed one gives its pattern back here. */
+static int rules_item(void *ctx, const char *k, plist_t v, struct macext_diag *diag)
+{
+	struct fill *c = ctx;
+	struct mx_cr_rule *ru = (struct mx_cr_rule *)c->v + *c->n;
+	int r;
+
+	r = rule(ru, k, v, diag);
+	if (r == 0 && !pattern_ok(k)) {
+		/* glibc expands repetitions by copying the subtree: "(a{255}){255}" or
+		 * "a++++…" need gigabytes. Apple's rules use neither. */
+		free(ru->pattern);
+		ru->pattern = NULL;
+		r = mx_diag_fail_nopos(diag, -E2BIG, "CodeResources: rule '%.80s' is longer "
+						     "than %u bytes, uses an interval {m,n} "
+						     "or stacks repetitions", k,
+				       MX_CR_MAX_PATTERN);
+	} else if (r == 0 && regcomp(&ru->re, k, REG_EXTENDED | REG_NOSUB) != 0) {
+		free(ru->pattern);
+		ru->pattern = NULL;
+		r = bad(diag, "a rule that is not a regular expression:", k);
+	} else if (r == 0) {
+		(*c->n)++;
+	} else {
+		free(ru->pattern);
+		ru->pattern = NULL;
+	}
+	return r;
+}
+
 static int rules(plist_t dict, struct mx_cr_rule **ret, size_t *ret_n, const char *name,
 		 struct macext_diag *diag)
 {
-	uint32_t n = plist_dict_get_size(dict);
-	plist_dict_iter it = NULL;
-	char *k = NULL;
-	plist_t v = NULL;
+	struct fill c;
+	uint32_t n = 0;
 	int r = 0;
 
-	if (n > MX_CR_MAX_RULES)
-		return mx_diag_fail_nopos(diag, -E2BIG, "CodeResources: %s holds %u rules, limit %u",
-					  name, n, MX_CR_MAX_RULES);
-	*ret = mx_calloc(n ? n : 1, sizeof(**ret));
+	*ret = alloc_items(dict, sizeof(**ret), MX_CR_MAX_RULES, name, "rules", &n, &r, diag);
 	if (!*ret)
-		return -ENOMEM;
-	plist_dict_new_iter(dict, &it);
-	if (!it)
-		return -ENOMEM;
-	for (;;) {
-		free(k);
-		k = NULL;
-		plist_dict_next_item(dict, it, &k, &v);
-		if (!k || r < 0 || *ret_n == n)
-			break;
-		struct mx_cr_rule *ru = &(*ret)[*ret_n];
-
-		r = rule(ru, k, v, diag);
-		if (r == 0 && !pattern_ok(k)) {
-			/* glibc expands repetitions by copying the subtree: "(a{255}){255}" or
-			 * "a++++…" need gigabytes. Apple's rules use neither. */
-			free(ru->pattern);
-			ru->pattern = NULL;
-			r = mx_diag_fail_nopos(diag, -E2BIG, "CodeResources: rule '%.80s' is longer "
-							     "than %u bytes, uses an interval {m,n} "
-							     "or stacks repetitions", k,
-					       MX_CR_MAX_PATTERN);
-		} else if (r == 0 && regcomp(&ru->re, k, REG_EXTENDED | REG_NOSUB) != 0) {
-			free(ru->pattern);
-			ru->pattern = NULL;
-			r = bad(diag, "a rule that is not a regular expression:", k);
-		} else if (r == 0) {
-			(*ret_n)++;
-		} else {
-			free(ru->pattern);
-			ru->pattern = NULL;
-		}
-	}
-	free(k);
-	free(it);
-	return r;
+		return r;
+	c.v = *ret;
+	c.n = ret_n;
+	return each_item(dict, n, rules_item, &c, diag);
 }
 
 int mx_coderesources_parse(struct mx_coderesources *ret, const uint8_t *buf, size_t len,

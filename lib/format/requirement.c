@@ -91,23 +91,56 @@ struct dec {
 	struct macext_diag *diag;
 };
 
-static int rd_data(struct dec *d, const uint8_t **ret, uint32_t *ret_len)
+int mx_req_rd_data(struct mx_reader *rd, const uint8_t **ret, uint32_t *ret_len,
+		   struct macext_diag *diag)
 {
 	uint32_t n;
 	size_t pad;
 
-	if (mx_rd_u32be(&d->rd, &n) < 0)
-		return mx_diag_fail(d->diag, &d->rd, -EBADMSG, "requirement: operand truncated");
-	if (n > mx_rd_left(&d->rd))
-		return mx_diag_fail(d->diag, &d->rd, -EBADMSG,
-				    "requirement: data of %u bytes past the end", n);
-	mx_rd_bytes(&d->rd, n, ret);
+	if (mx_rd_u32be(rd, &n) < 0)
+		return mx_diag_fail(diag, rd, -EBADMSG, "requirement: operand truncated");
+	if (n > mx_rd_left(rd))
+		return mx_diag_fail(diag, rd, -EBADMSG, "requirement: data of %u bytes past the end",
+				    n);
+	mx_rd_bytes(rd, n, ret);
 	pad = (4 - (n & 3u)) & 3u;
-	if (pad > mx_rd_left(&d->rd))
-		pad = mx_rd_left(&d->rd);
-	mx_rd_skip(&d->rd, pad);
+	if (pad > mx_rd_left(rd))
+		pad = mx_rd_left(rd);
+	mx_rd_skip(rd, pad);
 	*ret_len = n;
 	return 0;
+}
+
+int mx_req_rd_op(struct mx_reader *rd, unsigned depth, unsigned *ops, uint32_t *op,
+		 struct macext_diag *diag)
+{
+	if (depth >= MX_CS_MAX_REQ_DEPTH)
+		return mx_diag_fail(diag, rd, -E2BIG, "requirement: nesting deeper than %u",
+				    MX_CS_MAX_REQ_DEPTH);
+	if (++*ops > MX_CS_MAX_REQ_OPS)
+		return mx_diag_fail(diag, rd, -E2BIG, "requirement: over %u operations",
+				    MX_CS_MAX_REQ_OPS);
+	if (mx_rd_u32be(rd, op) < 0)
+		return mx_diag_fail(diag, rd, -EBADMSG, "requirement: expression truncated");
+	return 0;
+}
+
+int mx_req_skip_generic(struct mx_reader *rd, uint32_t op, int unknown,
+			struct macext_diag *diag)
+{
+	uint32_t size;
+
+	if (!(op & (OP_GENERIC_FALSE | OP_GENERIC_SKIP)))
+		return mx_diag_fail(diag, rd, unknown, "requirement: unknown opcode 0x%08x", op);
+	if (mx_rd_u32be(rd, &size) < 0 || mx_rd_skip(rd, size) < 0)
+		return mx_diag_fail(diag, rd, -EBADMSG,
+				    "requirement: opcode 0x%08x skips past the end", op);
+	return 0;
+}
+
+static int rd_data(struct dec *d, const uint8_t **ret, uint32_t *ret_len)
+{
+	return mx_req_rd_data(&d->rd, ret, ret_len, d->diag);
 }
 
 static bool plain_word(const uint8_t *p, uint32_t n)
@@ -283,14 +316,10 @@ static int operand(struct dec *d, unsigned depth, bool under_and)
 
 static int generic(struct dec *d, uint32_t op)
 {
-	uint32_t size;
+	int r = mx_req_skip_generic(&d->rd, op, -EBADMSG, d->diag);
 
-	if (!(op & (OP_GENERIC_FALSE | OP_GENERIC_SKIP)))
-		return mx_diag_fail(d->diag, &d->rd, -EBADMSG,
-				    "requirement: unknown opcode 0x%08x", op);
-	if (mx_rd_u32be(&d->rd, &size) < 0 || mx_rd_skip(&d->rd, size) < 0)
-		return mx_diag_fail(d->diag, &d->rd, -EBADMSG,
-				    "requirement: opcode 0x%08x skips past the end", op);
+	if (r < 0)
+		return r;
 	put(&d->out, "/* unknown opcode 0x%08x */ %s", op,
 	    (op & OP_GENERIC_FALSE) ? "never" : "always");
 	return 0;
@@ -338,14 +367,9 @@ static int expr(struct dec *d, unsigned depth)
 	uint32_t op, v;
 	int r;
 
-	if (depth >= MX_CS_MAX_REQ_DEPTH)
-		return mx_diag_fail(d->diag, &d->rd, -E2BIG, "requirement: nesting deeper than %u",
-				    MX_CS_MAX_REQ_DEPTH);
-	if (++d->ops > MX_CS_MAX_REQ_OPS)
-		return mx_diag_fail(d->diag, &d->rd, -E2BIG, "requirement: over %u operations",
-				    MX_CS_MAX_REQ_OPS);
-	if (mx_rd_u32be(&d->rd, &op) < 0)
-		return mx_diag_fail(d->diag, &d->rd, -EBADMSG, "requirement: expression truncated");
+	r = mx_req_rd_op(&d->rd, depth, &d->ops, &op, d->diag);
+	if (r < 0)
+		return r;
 	switch (op) {
 	case OP_FALSE:
 		put(&d->out, "never");

@@ -659,23 +659,32 @@ static const char legacy_fmt[] =
 	"signed by \u201c%s\u201d which will be incompatible with a future version of macOS. "
 	"Contact the developer for support.";
 
+/* Replaces RET's alert text by the blocked (or, LEGACY, the legacy) alert naming the
+ * developer and logs it: bundle id, team id (not for the legacy alert), name and text. */
+static void set_alert(struct mx_env *e, const struct mx_kext_facts *kf, bool legacy,
+		      struct macext_load_result *ret)
+{
+	char *dev = developer_name(kf);
+
+	mx_free(ret->alert_text);
+	ret->alert_text = dev ? mx_asprintf(legacy ? legacy_fmt : alert_fmt, dev) : NULL;
+	mx_eventlog_append(e->ctx, legacy ? "kext.legacy-alert" : "kext.alert",
+			   json_pack("{s:s, s:s*, s:s, s:s}", "bundle_id", kf->f.kext.bundle_id,
+				     "team_id", legacy ? NULL : mx_facts_team(kf),
+				     "developer_name", dev ? dev : "", "text",
+				     ret->alert_text ? ret->alert_text : ""));
+	mx_free(dev);
+}
+
 static void legacy_alert(struct mx_env *e, const struct mx_kext_facts *kf,
 			 struct macext_load_result *ret)
 {
 	const struct macext_trace_entry *t = macext_trace_find(&ret->trace, "deprecation");
-	char *dev;
 
 	if (!t || strcmp(t->outcome, "alert") != 0 || ret->alert)
 		return;
-	dev = developer_name(kf);
-	mx_free(ret->alert_text);
-	ret->alert_text = dev ? mx_asprintf(legacy_fmt, dev) : NULL;
+	set_alert(e, kf, true, ret);
 	ret->alert = ret->alert_text != NULL;
-	mx_eventlog_append(e->ctx, "kext.legacy-alert",
-			   json_pack("{s:s, s:s, s:s}", "bundle_id", kf->f.kext.bundle_id,
-				     "developer_name", dev ? dev : "", "text",
-				     ret->alert_text ? ret->alert_text : ""));
-	mx_free(dev);
 }
 
 static int apply(struct mx_env *e, struct mx_kext_facts *kf, enum macext_decision d, int code,
@@ -709,17 +718,8 @@ static int apply(struct mx_env *e, struct mx_kext_facts *kf, enum macext_decisio
 		goto fail;
 	mx_test_point(e->ctx, "kext.load.committed");
 	if (alert) {
-		char *dev = developer_name(kf);
-
 		ret->alert = true;
-		mx_free(ret->alert_text);
-		ret->alert_text = dev ? mx_asprintf(alert_fmt, dev) : NULL;
-		mx_eventlog_append(e->ctx, "kext.alert",
-				   json_pack("{s:s, s:s, s:s, s:s}", "bundle_id",
-					     kf->f.kext.bundle_id, "team_id", mx_facts_team(kf),
-					     "developer_name", dev ? dev : "", "text",
-					     ret->alert_text ? ret->alert_text : ""));
-		mx_free(dev);
+		set_alert(e, kf, false, ret);
 	}
 	mx_eventlog_append(e->ctx, allow ? "kext.load" : "kext.refused", event_fields(kf, code));
 	if (allow)

@@ -87,7 +87,6 @@ int mx_machine_write_file(const char *dir, const char *rel, const void *data, si
 			  unsigned mode)
 {
 	char *path = mx_path_join(dir, rel), *slash;
-	const uint8_t *p = data;
 	int fd = -1, r = 0;
 
 	if (!path)
@@ -103,18 +102,7 @@ int mx_machine_write_file(const char *dir, const char *rel, const void *data, si
 		r = -errno;
 		goto out;
 	}
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	r = mx_write_all(fd, data, len);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 out:

@@ -33,6 +33,7 @@
 
 #include "format/cs_limits.h"
 #include "format/der.h"
+#include "format/requirement.h"
 #include "format/superblob.h"
 #include "util/alloc.h"
 #include "util/diag.h"
@@ -76,21 +77,7 @@ static int truncated(struct ev *e)
 
 static int rd_data(struct ev *e, const uint8_t **ret, uint32_t *ret_len)
 {
-	uint32_t n;
-	size_t pad;
-
-	if (mx_rd_u32be(&e->rd, &n) < 0)
-		return truncated(e);
-	if (n > mx_rd_left(&e->rd))
-		return mx_diag_fail(e->diag, &e->rd, -EBADMSG,
-				    "requirement: data of %u bytes past the end", n);
-	mx_rd_bytes(&e->rd, n, ret);
-	pad = (4 - (n & 3u)) & 3u;
-	if (pad > mx_rd_left(&e->rd))
-		pad = mx_rd_left(&e->rd);
-	mx_rd_skip(&e->rd, pad);
-	*ret_len = n;
-	return 0;
+	return mx_req_rd_data(&e->rd, ret, ret_len, e->diag);
 }
 
 static int rd_match(struct ev *e, struct match *m)
@@ -405,14 +392,10 @@ static int eval(struct ev *e, unsigned depth, bool *ret);
 
 static int eval_generic(struct ev *e, uint32_t op, unsigned depth, bool *ret)
 {
-	uint32_t size;
+	int r = mx_req_skip_generic(&e->rd, op, -ENOTSUP, e->diag);
 
-	if (!(op & (OP_GENERIC_FALSE | OP_GENERIC_SKIP)))
-		return mx_diag_fail(e->diag, &e->rd, -ENOTSUP,
-				    "requirement: unknown opcode 0x%08x", op);
-	if (mx_rd_u32be(&e->rd, &size) < 0 || mx_rd_skip(&e->rd, size) < 0)
-		return mx_diag_fail(e->diag, &e->rd, -EBADMSG,
-				    "requirement: opcode 0x%08x skips past the end", op);
+	if (r < 0)
+		return r;
 	if (op & OP_GENERIC_FALSE) {
 		*ret = false;
 		return 0;
@@ -430,14 +413,9 @@ static int eval(struct ev *e, unsigned depth, bool *ret)
 	bool a, b;
 	int r;
 
-	if (depth >= MX_CS_MAX_REQ_DEPTH)
-		return mx_diag_fail(e->diag, &e->rd, -E2BIG, "requirement: nesting deeper than %u",
-				    MX_CS_MAX_REQ_DEPTH);
-	if (++e->ops > MX_CS_MAX_REQ_OPS)
-		return mx_diag_fail(e->diag, &e->rd, -E2BIG, "requirement: over %u operations",
-				    MX_CS_MAX_REQ_OPS);
-	if (mx_rd_u32be(&e->rd, &op) < 0)
-		return mx_diag_fail(e->diag, &e->rd, -EBADMSG, "requirement: expression truncated");
+	r = mx_req_rd_op(&e->rd, depth, &e->ops, &op, e->diag);
+	if (r < 0)
+		return r;
 	*ret = false;
 	switch (op) {
 	case OP_FALSE:

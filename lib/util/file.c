@@ -126,9 +126,25 @@ static int open_dir_of(const char *path)
 	return fd;
 }
 
-int mx_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int mx_write_all(int fd, const void *data, size_t len)
 {
 	const uint8_t *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int mx_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
 	char *tmp;
 	int fd, dfd, r = 0;
 
@@ -147,18 +163,7 @@ int mx_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 		r = -errno;
 		goto out;
 	}
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	r = mx_write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)

@@ -24,6 +24,10 @@ void mx_unmap(struct mx_map *m);
 int mx_read_file(const char *path, size_t max, char **ret, size_t *ret_len,
 		 struct macext_diag *diag);
 
+/* Writes all LEN bytes of DATA to FD, retrying short writes and EINTR. Returns 0, a
+ * negative errno, or -EIO when write(2) makes no progress. */
+int mx_write_all(int fd, const void *data, size_t len);
+
 /* Replaces PATH with DATA: writes a temp file in the same directory, fsyncs it, renames it
  * over PATH and fsyncs the directory. On failure PATH keeps its previous content and the
  * temp file is removed. Returns 0 or a negative errno. */
