@@ -31,6 +31,7 @@
 #include "util/diag.h"
 #include "util/endian.h"
 #include "util/reader.h"
+#include "util/strbuf.h"
 
 enum {
 	OP_FALSE, OP_TRUE, OP_IDENT, OP_APPLE_ANCHOR, OP_ANCHOR_HASH, OP_INFO_KEY_VALUE, OP_AND,
@@ -43,50 +44,9 @@ enum {
 #define OP_GENERIC_SKIP 0x40000000u
 #define OP_FLAG_MASK 0xff000000u
 
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->s && (size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		while (cap < b->len + (size_t)n + 1)
-			cap *= 2;
-		char *s = mx_realloc(b->s, cap);
-		if (!s) {
-			b->oom = true;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-}
-
 struct dec {
 	struct mx_reader rd;
-	struct sbuf out;
+	struct mx_sb out;
 	unsigned ops;
 	struct macext_diag *diag;
 };
@@ -156,24 +116,24 @@ static bool plain_word(const uint8_t *p, uint32_t n)
 	return true;
 }
 
-static void put_quoted(struct sbuf *b, const uint8_t *p, uint32_t n)
+static void put_quoted(struct mx_sb *b, const uint8_t *p, uint32_t n)
 {
-	put(b, "\"");
+	mx_sb_add(b, "\"");
 	for (uint32_t i = 0; i < n; i++) {
 		if (p[i] == '"' || p[i] == '\\')
-			put(b, "\\%c", p[i]);
+			mx_sb_add(b, "\\%c", p[i]);
 		else if (p[i] < 0x20 || p[i] >= 0x7f)
-			put(b, "\\x%02x", p[i]);
+			mx_sb_add(b, "\\x%02x", p[i]);
 		else
-			put(b, "%c", p[i]);
+			mx_sb_add(b, "%c", p[i]);
 	}
-	put(b, "\"");
+	mx_sb_add(b, "\"");
 }
 
-static void put_value(struct sbuf *b, const uint8_t *p, uint32_t n)
+static void put_value(struct mx_sb *b, const uint8_t *p, uint32_t n)
 {
 	if (plain_word(p, n))
-		put(b, "%.*s", (int)n, (const char *)p);
+		mx_sb_add(b, "%.*s", (int)n, (const char *)p);
 	else
 		put_quoted(b, p, n);
 }
@@ -201,10 +161,10 @@ static int put_hash(struct dec *d)
 
 	if (r < 0)
 		return r;
-	put(&d->out, "H\"");
+	mx_sb_add(&d->out, "H\"");
 	for (uint32_t i = 0; i < n; i++)
-		put(&d->out, "%02x", p[i]);
-	put(&d->out, "\"");
+		mx_sb_add(&d->out, "%02x", p[i]);
+	mx_sb_add(&d->out, "\"");
 	return 0;
 }
 
@@ -219,7 +179,7 @@ static int put_oid(struct dec *d)
 		return r;
 	if (mx_der_oid_text(p, n, text, sizeof(text)) < 0)
 		return mx_diag_fail(d->diag, &d->rd, -EBADMSG, "requirement: malformed oid");
-	put(&d->out, "%s", text);
+	mx_sb_add(&d->out, "%s", text);
 	return 0;
 }
 
@@ -232,11 +192,11 @@ static int put_slot(struct dec *d)
 		return mx_diag_fail(d->diag, &d->rd, -EBADMSG, "requirement: slot truncated");
 	slot = (int32_t)v;
 	if (slot == 0)
-		put(&d->out, "leaf");
+		mx_sb_add(&d->out, "leaf");
 	else if (slot == -1)
-		put(&d->out, "root");
+		mx_sb_add(&d->out, "root");
 	else
-		put(&d->out, "%d", slot);
+		mx_sb_add(&d->out, "%d", slot);
 	return 0;
 }
 
@@ -252,16 +212,16 @@ static int put_match(struct dec *d)
 		return mx_diag_fail(d->diag, &d->rd, -EBADMSG, "requirement: match truncated");
 	switch (m) {
 	case 0:
-		put(&d->out, " /* exists */");
+		mx_sb_add(&d->out, " /* exists */");
 		return 0;
 	case 14:
-		put(&d->out, " absent");
+		mx_sb_add(&d->out, " absent");
 		return 0;
 	case 1:
-		put(&d->out, " = ");
+		mx_sb_add(&d->out, " = ");
 		return put_string_op(d, false);
 	case 2:
-		put(&d->out, " ~ ");
+		mx_sb_add(&d->out, " ~ ");
 		return put_string_op(d, false);
 	case 3: case 4: {
 		const uint8_t *p;
@@ -270,11 +230,11 @@ static int put_match(struct dec *d)
 
 		if (r < 0)
 			return r;
-		put(&d->out, m == 3 ? " = \"%.*s*\"" : " = \"*%.*s\"", (int)n, (const char *)p);
+		mx_sb_add(&d->out, m == 3 ? " = \"%.*s*\"" : " = \"*%.*s\"", (int)n, (const char *)p);
 		return 0;
 	}
 	case 5: case 6: case 7: case 8:
-		put(&d->out, " %s ", cmp[m - 5]);
+		mx_sb_add(&d->out, " %s ", cmp[m - 5]);
 		return put_string_op(d, false);
 	case 9: case 10: case 11: case 12: case 13:
 		if (mx_rd_u64be(&d->rd, &ts) < 0)
@@ -287,7 +247,7 @@ static int put_match(struct dec *d)
 			return mx_diag_fail(d->diag, &d->rd, -EBADMSG,
 					    "requirement: timestamp out of range");
 		unix_ts = (int64_t)ts + 978307200;
-		put(&d->out, " %s timestamp \"%lld\"", date[m - 9], (long long)unix_ts);
+		mx_sb_add(&d->out, " %s timestamp \"%lld\"", date[m - 9], (long long)unix_ts);
 		return 0;
 	default:
 		return mx_diag_fail(d->diag, &d->rd, -EBADMSG,
@@ -307,10 +267,10 @@ static int operand(struct dec *d, unsigned depth, bool under_and)
 	    mx_load_be32(d->rd.p + d->rd.pos) == OP_OR)
 		paren = true;
 	if (paren)
-		put(&d->out, "(");
+		mx_sb_add(&d->out, "(");
 	r = expr(d, depth + 1);
 	if (paren)
-		put(&d->out, ")");
+		mx_sb_add(&d->out, ")");
 	return r;
 }
 
@@ -320,7 +280,7 @@ static int generic(struct dec *d, uint32_t op)
 
 	if (r < 0)
 		return r;
-	put(&d->out, "/* unknown opcode 0x%08x */ %s", op,
+	mx_sb_add(&d->out, "/* unknown opcode 0x%08x */ %s", op,
 	    (op & OP_GENERIC_FALSE) ? "never" : "always");
 	return 0;
 }
@@ -331,7 +291,7 @@ static int binary(struct dec *d, uint32_t op, unsigned depth)
 
 	if (r < 0)
 		return r;
-	put(&d->out, op == OP_AND ? " and " : " or ");
+	mx_sb_add(&d->out, op == OP_AND ? " and " : " or ");
 	return operand(d, depth, op == OP_AND);
 }
 
@@ -339,7 +299,7 @@ static int cert_op(struct dec *d, uint32_t op)
 {
 	int r;
 
-	put(&d->out, "certificate ");
+	mx_sb_add(&d->out, "certificate ");
 	r = put_slot(d);
 	if (r < 0)
 		return r;
@@ -350,15 +310,15 @@ static int cert_op(struct dec *d, uint32_t op)
 		r = rd_data(d, &p, &n);
 		if (r < 0)
 			return r;
-		put(&d->out, "[%.*s]", (int)n, (const char *)p);
+		mx_sb_add(&d->out, "[%.*s]", (int)n, (const char *)p);
 		return put_match(d);
 	}
-	put(&d->out, op == OP_CERT_GENERIC ? "[field." : op == OP_CERT_POLICY ? "[policy." :
+	mx_sb_add(&d->out, op == OP_CERT_GENERIC ? "[field." : op == OP_CERT_POLICY ? "[policy." :
 									       "[timestamp.");
 	r = put_oid(d);
 	if (r < 0)
 		return r;
-	put(&d->out, "]");
+	mx_sb_add(&d->out, "]");
 	return put_match(d);
 }
 
@@ -372,29 +332,29 @@ static int expr(struct dec *d, unsigned depth)
 		return r;
 	switch (op) {
 	case OP_FALSE:
-		put(&d->out, "never");
+		mx_sb_add(&d->out, "never");
 		return 0;
 	case OP_TRUE:
-		put(&d->out, "always");
+		mx_sb_add(&d->out, "always");
 		return 0;
 	case OP_IDENT:
-		put(&d->out, "identifier ");
+		mx_sb_add(&d->out, "identifier ");
 		return put_string_op(d, true);
 	case OP_APPLE_ANCHOR:
-		put(&d->out, "anchor apple");
+		mx_sb_add(&d->out, "anchor apple");
 		return 0;
 	case OP_APPLE_GENERIC_ANCHOR:
-		put(&d->out, "anchor apple generic");
+		mx_sb_add(&d->out, "anchor apple generic");
 		return 0;
 	case OP_ANCHOR_HASH:
 		if (mx_rd_u32be(&d->rd, &v) < 0)
 			return mx_diag_fail(d->diag, &d->rd, -EBADMSG, "requirement: truncated");
 		if ((int32_t)v == -1)
-			put(&d->out, "anchor = ");
+			mx_sb_add(&d->out, "anchor = ");
 		else if (v == 0)
-			put(&d->out, "certificate leaf = ");
+			mx_sb_add(&d->out, "certificate leaf = ");
 		else
-			put(&d->out, "certificate %d = ", (int32_t)v);
+			mx_sb_add(&d->out, "certificate %d = ", (int32_t)v);
 		return put_hash(d);
 	case OP_INFO_KEY_VALUE: {
 		const uint8_t *key;
@@ -402,24 +362,24 @@ static int expr(struct dec *d, unsigned depth)
 		r = rd_data(d, &key, &v);
 		if (r < 0)
 			return r;
-		put(&d->out, "info[%.*s] = ", (int)v, (const char *)key);
+		mx_sb_add(&d->out, "info[%.*s] = ", (int)v, (const char *)key);
 		return put_string_op(d, true);
 	}
 	case OP_AND:
 	case OP_OR:
 		return binary(d, op, depth);
 	case OP_CDHASH:
-		put(&d->out, "cdhash ");
+		mx_sb_add(&d->out, "cdhash ");
 		return put_hash(d);
 	case OP_NOT: {
 		bool paren = mx_rd_left(&d->rd) >= 4 &&
 			     (mx_load_be32(d->rd.p + d->rd.pos) == OP_AND ||
 			      mx_load_be32(d->rd.p + d->rd.pos) == OP_OR);
 
-		put(&d->out, paren ? "! (" : "! ");
+		mx_sb_add(&d->out, paren ? "! (" : "! ");
 		r = expr(d, depth + 1);
 		if (paren)
-			put(&d->out, ")");
+			mx_sb_add(&d->out, ")");
 		return r;
 	}
 	case OP_INFO_KEY_FIELD:
@@ -431,9 +391,9 @@ static int expr(struct dec *d, unsigned depth)
 		if (r < 0)
 			return r;
 		if (op == OP_INFO_KEY_FIELD)
-			put(&d->out, "info[%.*s]", (int)n, (const char *)p);
+			mx_sb_add(&d->out, "info[%.*s]", (int)n, (const char *)p);
 		else
-			put(&d->out, "entitlement[\"%.*s\"]", (int)n, (const char *)p);
+			mx_sb_add(&d->out, "entitlement[\"%.*s\"]", (int)n, (const char *)p);
 		return put_match(d);
 	}
 	case OP_CERT_FIELD:
@@ -442,31 +402,31 @@ static int expr(struct dec *d, unsigned depth)
 	case OP_CERT_FIELD_DATE:
 		return cert_op(d, op);
 	case OP_TRUSTED_CERT:
-		put(&d->out, "certificate ");
+		mx_sb_add(&d->out, "certificate ");
 		r = put_slot(d);
-		put(&d->out, " trusted");
+		mx_sb_add(&d->out, " trusted");
 		return r;
 	case OP_TRUSTED_CERTS:
-		put(&d->out, "anchor trusted");
+		mx_sb_add(&d->out, "anchor trusted");
 		return 0;
 	case OP_NAMED_ANCHOR:
-		put(&d->out, "anchor apple ");
+		mx_sb_add(&d->out, "anchor apple ");
 		return put_string_op(d, false);
 	case OP_NAMED_CODE:
-		put(&d->out, "(");
+		mx_sb_add(&d->out, "(");
 		r = put_string_op(d, false);
-		put(&d->out, ")");
+		mx_sb_add(&d->out, ")");
 		return r;
 	case OP_PLATFORM:
 		if (mx_rd_u32be(&d->rd, &v) < 0)
 			return mx_diag_fail(d->diag, &d->rd, -EBADMSG, "requirement: truncated");
-		put(&d->out, "platform = %d", (int32_t)v);
+		mx_sb_add(&d->out, "platform = %d", (int32_t)v);
 		return 0;
 	case OP_NOTARIZED:
-		put(&d->out, "notarized");
+		mx_sb_add(&d->out, "notarized");
 		return 0;
 	case OP_LEGACY_DEVID:
-		put(&d->out, "legacy");
+		mx_sb_add(&d->out, "legacy");
 		return 0;
 	default:
 		return generic(d, op);
@@ -499,16 +459,12 @@ int mx_requirement_text(char **ret, const uint8_t *buf, size_t len, uint64_t ori
 	if (r == 0 && mx_rd_left(&d.rd) != 0)
 		r = mx_diag_fail(diag, &d.rd, -EBADMSG, "requirement: %zu bytes after the expression",
 				 mx_rd_left(&d.rd));
-	if (r == 0 && d.out.oom)
-		r = -ENOMEM;
-	if (r == 0 && !d.out.s)
-		put(&d.out, "%s", "");
-	if (r < 0 || d.out.oom) {
-		free(d.out.s);
-		return r < 0 ? r : -ENOMEM;
+	if (r < 0) {
+		mx_sb_free(&d.out);
+		return r;
 	}
-	*ret = d.out.s;
-	return 0;
+	*ret = mx_sb_take(&d.out);
+	return *ret ? 0 : -ENOMEM;
 }
 
 const char *mx_requirement_type_name(uint32_t type)
@@ -522,7 +478,7 @@ int mx_requirements_text(char **ret, const uint8_t *buf, size_t len, uint64_t or
 			 struct macext_diag *diag)
 {
 	struct mx_superblob *sb = mx_calloc(1, sizeof(*sb));
-	struct sbuf out = {0};
+	struct mx_sb out = MX_SB_INIT;
 	char *text = NULL;
 	int r;
 
@@ -535,26 +491,20 @@ int mx_requirements_text(char **ret, const uint8_t *buf, size_t len, uint64_t or
 		r = mx_diag_fail_at(diag, origin + 8, -E2BIG, "requirements: %zu entries", sb->count);
 		goto out;
 	}
-	put(&out, "%s", "");
 	for (size_t i = 0; i < sb->count; i++) {
 		const struct mx_cs_blob *b = &sb->blobs[i];
 
 		r = mx_requirement_text(&text, b->data, b->len, b->offset, diag);
 		if (r < 0)
 			goto out;
-		put(&out, "%s => %s\n", mx_requirement_type_name(b->type), text);
+		mx_sb_add(&out, "%s => %s\n", mx_requirement_type_name(b->type), text);
 		free(text);
 		text = NULL;
 	}
-	if (out.oom) {
-		r = -ENOMEM;
-		goto out;
-	}
-	*ret = out.s;
-	out.s = NULL;
-	r = 0;
+	*ret = mx_sb_take(&out);
+	r = *ret ? 0 : -ENOMEM;
 out:
-	free(out.s);
+	mx_sb_free(&out);
 	free(sb);
 	return r;
 }

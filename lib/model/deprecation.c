@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "model/catalogue.h"
-#include "model/strbuf.h"
+#include "util/strbuf.h"
 #include "util/alloc.h"
 
 /* How many symbols an evidence list names before "and N more". */

@@ -41,7 +41,7 @@
 
 #include "format/plist_walk.h"
 #include "model/plist_guard.h"
-#include "model/strbuf.h"
+#include "util/strbuf.h"
 #include "util/alloc.h"
 
 /* KMOD_MAX_NAME - 1 (kexts.md §6.1). */

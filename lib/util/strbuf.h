@@ -1,5 +1,5 @@
 #pragma once
-/* A growing string for building messages and property paths in lib/model. A failed append
+/* A growing string for building messages, property paths and decoded text. A failed append
  * marks the buffer failed; mx_sb_take() then returns NULL, so callers check once. */
 #include <stdbool.h>
 #include <stddef.h>

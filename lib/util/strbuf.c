@@ -1,5 +1,5 @@
-/* lib/model/strbuf.c: the growing message string of strbuf.h. */
-#include "model/strbuf.h"
+/* lib/util/strbuf.c: the growing string of strbuf.h. */
+#include "util/strbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
